@@ -1,0 +1,51 @@
+# The two commands of the README: `make demo` and `make test`.
+# Each creates or refreshes the virtual environment in .venv itself.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test lint typecheck unit integration schemas kafka-start kafka-stop clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+## demo: local broker + worker + sample marketplace, alerts printed live (Ctrl-C stops).
+demo: venv
+	$(BIN)/listing-monitor demo
+
+## test: ruff, mypy --strict, then pytest (unit + integration against a real broker).
+test: lint typecheck
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check stream schemas tests
+
+typecheck: venv
+	$(BIN)/mypy stream schemas
+
+unit: venv
+	$(BIN)/pytest tests/unit
+
+integration: venv
+	$(BIN)/pytest tests/integration
+
+## schemas: regenerate schemas/json/ after changing a model.
+schemas: venv
+	$(BIN)/python -m schemas.generate
+
+kafka-start: venv
+	$(BIN)/listing-monitor kafka start
+
+kafka-stop: venv
+	$(BIN)/listing-monitor kafka stop
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

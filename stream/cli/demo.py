@@ -1,0 +1,157 @@
+"""``listing-monitor demo``: broker, worker and a sample marketplace, with live alerts."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import IO, Annotated
+
+import orjson
+import typer
+from kafka.errors import KafkaError
+
+from stream.cli._common import console, fail, load_settings
+from stream.cli.alerts import follow_batches, print_alert
+from stream.cli.produce import Pacer, new_producer
+from stream.kafka_local import LocalKafka, LocalKafkaError
+from stream.sample import sample_marketplace
+from stream.settings import Settings, settings_env
+from stream.topics import ensure_topics, monitor_topics
+
+
+def start_worker(settings: Settings, log_path: Path) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
+    """Start ``listing-monitor worker`` with ``settings`` as a child process.
+
+    Its output goes to ``log_path``.
+    """
+    env = {**os.environ, **settings_env(settings)}
+    env["LISTING_MONITOR_KAFKA_BOOTSTRAP"] = settings.bootstrap
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = log_path.open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "stream", "worker"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    return process, log
+
+
+def stop_worker(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    """Stop the worker gracefully (SIGTERM), killing it only if it does not stop in time."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def stream_sample(settings: Settings, rate: float, stop: threading.Event, sent: list[int]) -> None:
+    """Send the bundled sample marketplace at ``rate`` events/s until done or stopped."""
+    topics = {"listings": settings.listings_topic, "orders": settings.orders_topic}
+    producer = new_producer(settings.bootstrap)
+    pacer = Pacer(rate)
+    try:
+        for kind, event in sample_marketplace():
+            if stop.is_set():
+                break
+            pacer.wait()
+            key = str(event["seller_id"]).encode("utf-8")
+            producer.send(topics[kind], key=key, value=orjson.dumps(event))
+            sent[0] += 1
+        producer.flush()
+    finally:
+        producer.close()
+
+
+def demo(
+    rate: Annotated[
+        float, typer.Option(min=1.0, help="Events per second to stream from the sample.")
+    ] = 40.0,
+    duration: Annotated[
+        float | None,
+        typer.Option(min=1.0, help="Stop by itself after this many seconds (default: Ctrl-C)."),
+    ] = None,
+    keep_broker: Annotated[
+        bool, typer.Option(help="Leave the local broker running when the demo ends.")
+    ] = False,
+) -> None:
+    """Run everything on a sample marketplace and print alerts as they come.
+
+    Starts the local broker unless LISTING_MONITOR_KAFKA_BOOTSTRAP is set,
+    creates the topics, runs the worker, streams tens of honest and fraudulent
+    sellers' events and prints each alert. Ctrl-C stops all it started.
+    """
+    settings = load_settings()
+    broker: LocalKafka | None = None
+    if settings.kafka_bootstrap is None:
+        local = LocalKafka(settings)
+        try:
+            if not local.is_running():
+                broker = local  # ours to stop afterwards
+            local.start(lambda message: console.print(message, highlight=False))
+        except LocalKafkaError as exc:
+            fail(str(exc))
+    try:
+        ensure_topics(settings.bootstrap, monitor_topics(settings), settings.topic_partitions)
+    except KafkaError as exc:
+        fail(f"cannot reach Kafka at {settings.bootstrap}: {exc}")
+
+    log_path = settings.home / "demo-worker.log"
+    console.print(f"starting the worker (log: {log_path})", highlight=False)
+    worker, log = start_worker(settings, log_path)
+    stop = threading.Event()
+    sent = [0]
+    severities: Counter[str] = Counter()
+    sellers: set[str] = set()
+    deadline = None if duration is None else time.monotonic() + duration
+    started = time.monotonic()
+    try:
+        batches = follow_batches(settings.bootstrap, settings.alerts_topic)
+        next(batches)  # fixes the start at the current end, before any event is sent
+        producer = threading.Thread(
+            target=stream_sample, args=(settings, rate, stop, sent), daemon=True
+        )
+        producer.start()
+        console.print(
+            f"streaming the sample marketplace at {rate:g} events/s; alerts follow "
+            "(Ctrl-C to stop)",
+            highlight=False,
+        )
+        for batch in batches:
+            for raw in batch:
+                alert = print_alert(raw, False, console)
+                if alert is not None:
+                    severities[str(alert.get("severity"))] += 1
+                    sellers.add(str(alert.get("seller_id")))
+            if worker.poll() is not None:
+                fail(
+                    f"the worker exited with code {worker.returncode}; see {log_path}:\n"
+                    + "\n".join(log_path.read_text(errors="replace").splitlines()[-15:])
+                )
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+    except KeyboardInterrupt:
+        console.print("\nstopping…")
+    finally:
+        stop.set()
+        stop_worker(worker)
+        log.close()
+        summary = ", ".join(f"{n} {s}" for s, n in severities.most_common()) or "none"
+        console.print(
+            f"sent {sent[0]} events in {time.monotonic() - started:.0f}s; alerts: {summary}; "
+            f"sellers flagged: {len(sellers)}",
+            highlight=False,
+        )
+        if broker is not None and not keep_broker:
+            broker.stop(lambda message: console.print(message, highlight=False))

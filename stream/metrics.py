@@ -1,0 +1,55 @@
+"""Prometheus metrics of the monitor, on an injectable registry.
+
+Names follow ``listing_monitor_<noun>_total|_seconds``; labels are
+low-cardinality (stream kind, outcome, rule, level, severity), never ids.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+STREAMS = ("listings", "orders")
+
+
+class MonitorMetrics:
+    """The monitor's counters and histograms, registered on ``registry``."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        self.events = Counter(
+            "listing_monitor_events_total",
+            "Input events consumed, by stream and outcome (valid or invalid).",
+            ["stream", "outcome"],
+            registry=self.registry,
+        )
+        self.dead_letters = Counter(
+            "listing_monitor_dead_letters_total",
+            "Input messages sent to the dead-letter topic, by stream.",
+            ["stream"],
+            registry=self.registry,
+        )
+        self.alerts = Counter(
+            "listing_monitor_alerts_total",
+            "Alerts published, by level and severity.",
+            ["level", "severity"],
+            registry=self.registry,
+        )
+        self.rule_hits = Counter(
+            "listing_monitor_rule_hits_total",
+            "Times each rule fired (whether or not an alert followed).",
+            ["rule"],
+            registry=self.registry,
+        )
+        self.processing = Histogram(
+            "listing_monitor_processing_seconds",
+            "Time to decode, validate and judge one input event, by stream.",
+            ["stream"],
+            buckets=(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05),
+            registry=self.registry,
+        )
+        # Create the labelled children up front so dashboards see zeros, not gaps.
+        for stream in STREAMS:
+            for outcome in ("valid", "invalid"):
+                self.events.labels(stream, outcome)
+            self.dead_letters.labels(stream)
+            self.processing.labels(stream)

@@ -1,0 +1,125 @@
+"""Runtime configuration: one frozen, validated ``Settings`` object.
+
+Every value can be set through an environment variable named
+``LISTING_MONITOR_<FIELD>`` (for example ``LISTING_MONITOR_KAFKA_BOOTSTRAP``).
+The README's configuration table is generated from the field descriptions here
+(``listing-monitor config``), so they are the documentation.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_TOPIC_NAME = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
+
+
+def _default_home() -> Path:
+    return Path.home() / ".cache" / "listing-monitor"
+
+
+class Settings(BaseSettings):
+    """Settings of the monitor, its CLI and its local development broker."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LISTING_MONITOR_",
+        frozen=True,
+        extra="ignore",
+        validate_default=True,
+    )
+
+    kafka_bootstrap: str | None = Field(
+        default=None,
+        description=(
+            "Kafka bootstrap servers (host:port[,host:port]). Unset: the local "
+            "development broker started by `listing-monitor kafka start`."
+        ),
+    )
+    home: Path = Field(
+        default_factory=_default_home,
+        description="Directory for the local broker's jars, data and log.",
+    )
+    kafka_port: int = Field(
+        default=9092, ge=1, le=65535, description="Client port of the local broker."
+    )
+    kafka_controller_port: int = Field(
+        default=9093, ge=1, le=65535, description="KRaft controller port of the local broker."
+    )
+    kafka_start_timeout: float = Field(
+        default=90.0, gt=0, description="Seconds to wait for the local broker to answer."
+    )
+    kafka_heap: str = Field(default="512m", description="Java heap (-Xmx) of the local broker.")
+
+    app_id: str = Field(
+        default="listing-monitor",
+        description="Faust application id: the consumer group and the prefix of its changelogs.",
+    )
+    listings_topic: str = Field(default="listings", description="Input topic of ListingEvents.")
+    orders_topic: str = Field(default="orders", description="Input topic of OrderEvents.")
+    alerts_topic: str = Field(default="high-risk", description="Output topic of Alerts.")
+    dead_letter_topic: str = Field(
+        default="dead-letter", description="Output topic of DeadLetters (invalid input)."
+    )
+    topic_partitions: int = Field(
+        default=1, ge=1, description="Partitions of topics the monitor creates when missing."
+    )
+
+    rules_file: Path | None = Field(
+        default=None,
+        description="Rules configuration (TOML). Unset: the bundled `stream/data/rules.toml`.",
+    )
+    web_enabled: bool = Field(
+        default=True, description="Serve the worker's web endpoints (`/metrics`)."
+    )
+    web_port: int = Field(
+        default=6066, ge=1, le=65535, description="Port of the worker's web server."
+    )
+    web_host: str = Field(default="127.0.0.1", description="Bind address of the web server.")
+    log_level: str = Field(default="info", description="Worker log level.")
+
+    @field_validator("listings_topic", "orders_topic", "alerts_topic", "dead_letter_topic")
+    @classmethod
+    def _valid_topic(cls, value: str) -> str:
+        if not _TOPIC_NAME.match(value):
+            raise ValueError(
+                f"{value!r} is not a valid Kafka topic name "
+                "(1-249 characters of letters, digits, '.', '_' or '-')"
+            )
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _valid_log_level(cls, value: str) -> str:
+        level = value.lower()
+        if level not in {"debug", "info", "warning", "error", "critical"}:
+            raise ValueError("must be one of debug, info, warning, error, critical")
+        return level
+
+    @property
+    def local_bootstrap(self) -> str:
+        """Bootstrap address of the local development broker."""
+        return f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def bootstrap(self) -> str:
+        """The configured bootstrap servers, or the local broker's."""
+        return self.kafka_bootstrap or self.local_bootstrap
+
+    @property
+    def kafka_dir(self) -> Path:
+        """Where the local broker keeps its jars, data, pid file and log."""
+        return self.home / "kafka"
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The ``LISTING_MONITOR_*`` variables that reproduce ``settings`` in a child process."""
+    env = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        env[f"LISTING_MONITOR_{name.upper()}"] = text
+    return env

@@ -1,0 +1,64 @@
+"""Kafka administration with kafka-python: creating and deleting the monitor's topics."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from stream.settings import Settings
+
+
+def monitor_topics(settings: Settings) -> list[str]:
+    """The four topics the monitor reads and writes."""
+    return [
+        settings.listings_topic,
+        settings.orders_topic,
+        settings.alerts_topic,
+        settings.dead_letter_topic,
+    ]
+
+
+def admin_client(bootstrap: str, timeout_ms: int = 10_000) -> KafkaAdminClient:
+    """An admin client for ``bootstrap`` (comma-separated host:port list)."""
+    return KafkaAdminClient(
+        bootstrap_servers=bootstrap.split(","),
+        client_id="listing-monitor-admin",
+        request_timeout_ms=timeout_ms,
+    )
+
+
+def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int = 1) -> list[str]:
+    """Create the topics that do not exist yet; return the names created.
+
+    Raises:
+        kafka.errors.KafkaError: when the broker cannot be reached or refuses.
+    """
+    client = admin_client(bootstrap)
+    try:
+        existing = set(client.list_topics())
+        missing = [n for n in dict.fromkeys(names) if n not in existing]
+        if missing:
+            # another worker may create them concurrently: fine
+            with contextlib.suppress(TopicAlreadyExistsError):
+                client.create_topics(
+                    [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in missing]
+                )
+        return missing
+    finally:
+        client.close()
+
+
+def delete_topics(bootstrap: str, names: Iterable[str]) -> None:
+    """Delete topics, ignoring those that do not exist."""
+    client = admin_client(bootstrap)
+    try:
+        existing = set(client.list_topics())
+        doomed = [n for n in names if n in existing]
+        if doomed:
+            with contextlib.suppress(KafkaError):  # best effort: used in cleanup
+                client.delete_topics(doomed)
+    finally:
+        client.close()

@@ -1,0 +1,130 @@
+"""Integration fixtures: the real local Kafka broker and monitor workers.
+
+The session fixture starts the project's local broker (`listing-monitor kafka
+start`) unless ``LISTING_MONITOR_KAFKA_BOOTSTRAP`` names one, and stops it at
+the end if it started it. ``start_monitor`` runs a real worker process on
+topics whose names are unique to the test, and removes them afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+import pytest
+from kafka import KafkaProducer
+
+from stream.cli.alerts import follow_batches
+from stream.cli.demo import start_worker, stop_worker
+from stream.kafka_local import LocalKafka
+from stream.settings import Settings
+from stream.topics import delete_topics, ensure_topics, monitor_topics
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    """Bootstrap address of a real broker for the whole test session."""
+    configured = os.environ.get("LISTING_MONITOR_KAFKA_BOOTSTRAP")
+    if configured:
+        yield configured
+        return
+    local = LocalKafka(Settings())
+    was_running = local.is_running()
+    bootstrap = local.start(lambda message: print(message))
+    yield bootstrap
+    if not was_running:
+        local.stop(lambda message: print(message))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class RunningMonitor:
+    """A worker process on its own topics."""
+
+    settings: Settings
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    log: IO[bytes]
+    producer: KafkaProducer = field(repr=False)
+
+    def send(self, kind: str, value: bytes | dict[str, Any], key: bytes | None = None) -> None:
+        """Send one message to the listings or orders topic and wait for the ack."""
+        topic = self.settings.listings_topic if kind == "listings" else self.settings.orders_topic
+        raw = value if isinstance(value, bytes) else orjson.dumps(value)
+        self.producer.send(topic, key=key, value=raw).get(timeout=30)
+
+    def collect(
+        self, topic: str, until: Callable[[list[dict[str, Any]]], bool], timeout: float = 30.0
+    ) -> list[dict[str, Any]]:
+        """Read ``topic`` from the beginning until ``until(messages)`` holds or time runs out."""
+        messages: list[dict[str, Any]] = []
+        deadline = time.monotonic() + timeout
+        for batch in follow_batches(self.settings.bootstrap, topic, from_beginning=True):
+            messages.extend(orjson.loads(raw) for raw in batch)
+            if until(messages) or time.monotonic() > deadline:
+                break
+            assert self.process.poll() is None, f"worker died:\n{self.log_tail()}"
+        return messages
+
+    def alerts(self, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
+        return self.collect(self.settings.alerts_topic, lambda m: len(m) >= count, timeout)
+
+    def dead_letters(self, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
+        return self.collect(self.settings.dead_letter_topic, lambda m: len(m) >= count, timeout)
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@pytest.fixture
+def start_monitor(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Callable[..., RunningMonitor]]:
+    """Factory: start a worker on fresh, uniquely named topics; cleaned up after the test."""
+    started: list[RunningMonitor] = []
+
+    def start(**overrides: Any) -> RunningMonitor:
+        suffix = uuid.uuid4().hex[:10]
+        settings = Settings(
+            kafka_bootstrap=kafka_bootstrap,
+            home=tmp_path / f"home-{suffix}",
+            app_id=f"lm-test-{suffix}",
+            listings_topic=f"lm-test-{suffix}-listings",
+            orders_topic=f"lm-test-{suffix}-orders",
+            alerts_topic=f"lm-test-{suffix}-high-risk",
+            dead_letter_topic=f"lm-test-{suffix}-dead-letter",
+            web_port=free_port(),
+            **overrides,
+        )
+        ensure_topics(kafka_bootstrap, monitor_topics(settings))
+        process, log = start_worker(settings, tmp_path / f"worker-{suffix}.log")
+        producer = KafkaProducer(bootstrap_servers=kafka_bootstrap.split(","), acks="all")
+        monitor = RunningMonitor(
+            settings, process, tmp_path / f"worker-{suffix}.log", log, producer
+        )
+        started.append(monitor)
+        return monitor
+
+    yield start
+
+    for monitor in started:
+        stop_worker(monitor.process)
+        monitor.log.close()
+        monitor.producer.close()
+        app_topics = [
+            f"{monitor.settings.app_id}-__assignor-__leader",
+        ]
+        delete_topics(kafka_bootstrap, [*monitor_topics(monitor.settings), *app_topics])
