@@ -107,7 +107,10 @@ def send_all(
 def produce(
     topic: Annotated[str, typer.Option("--topic", "-t", help="Topic to send to.")],
     file: Annotated[
-        str, typer.Argument(help="JSON Lines file, one event per line; '-' reads standard input.")
+        str,
+        typer.Argument(
+            metavar="FILE", help="JSON Lines file, one event per line; '-' reads standard input."
+        ),
     ] = "-",
     rate: Annotated[
         float | None, typer.Option(min=0.1, help="Send at most this many events per second.")

@@ -17,7 +17,9 @@ rules_app = typer.Typer(help="Validate and inspect rules configurations.", no_ar
 def check(
     file: Annotated[
         Path | None,
-        typer.Argument(help="Rules file (TOML); default: the bundled stream/data/rules.toml."),
+        typer.Argument(
+            metavar="FILE", help="Rules file (TOML); default: the bundled stream/data/rules.toml."
+        ),
     ] = None,
 ) -> None:
     """Validate a rules file and report every problem; exit 1 when it is invalid."""
