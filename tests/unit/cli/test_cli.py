@@ -46,7 +46,8 @@ def test_subcommand_help_documents_options(args: list[str], expected: list[str])
 def test_rules_check_accepts_the_bundled_file() -> None:
     result = runner.invoke(app, ["rules", "check", str(DEFAULT_RULES_FILE)])
     assert result.exit_code == 0
-    assert "ok" in result.output and "2026" in result.output
+    assert "ok" in result.output
+    assert "2026" in result.output
 
 
 def test_rules_check_reports_problems(tmp_path: Path) -> None:
@@ -111,7 +112,8 @@ def test_alert_block_shows_severity_seller_score_and_reasons() -> None:
     render_alert(orjson.loads(example("alert.json")), console)
     text = console.export_text()
     assert "CRITICAL" in text
-    assert "seller S-42" in text and "listing L-1001" in text
+    assert "seller S-42" in text
+    assert "listing L-1001" in text
     assert "score 91.0" in text
     assert "price_far_below_reference: Price 1299 CNY is 4% of the 32000 CNY reference" in text
     assert "new_seller_bulk_branded_stock" in text
