@@ -88,6 +88,7 @@ def create_app(
         topic_replication_factor=1,
         processing_guarantee="at_least_once",
         consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.session_timeout,
         datadir=str(datadir),
         web_enabled=settings.web_enabled,
         web_port=settings.web_port,
@@ -115,10 +116,13 @@ def create_app(
 
         return loop
 
-    app.agent(listings_topic, name="judge-listings", concurrency=1)(
-        agent_loop(processor.on_listing)
-    )
-    app.agent(orders_topic, name="validate-orders", concurrency=1)(agent_loop(processor.on_order))
+    for topic, name, handle in (
+        (listings_topic, "judge-listings", processor.on_listing),
+        (orders_topic, "validate-orders", processor.on_order),
+    ):
+        loop = agent_loop(handle)
+        loop.__qualname__ = name  # what Faust shows in its logs
+        app.agent(topic, name=name, concurrency=1)(loop)
 
     # aiohttp takes the charset apart from the media type.
     media_type = CONTENT_TYPE_LATEST.split("; charset=")[0]

@@ -63,6 +63,15 @@ class Settings(BaseSettings):
     dead_letter_topic: str = Field(
         default="dead-letter", description="Output topic of DeadLetters (invalid input)."
     )
+    session_timeout: float = Field(
+        default=20.0,
+        ge=6.0,
+        le=300.0,
+        description=(
+            "Seconds the broker waits for a silent worker before giving its partitions "
+            "to another (also how long a restarted worker may wait after a crash)."
+        ),
+    )
     topic_partitions: int = Field(
         default=1, ge=1, description="Partitions of topics the monitor creates when missing."
     )

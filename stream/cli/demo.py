@@ -40,6 +40,9 @@ def start_worker(settings: Settings, log_path: Path) -> tuple[subprocess.Popen[b
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
+        # Its own session: Ctrl-C reaches only the demo, which then stops the
+        # worker in order (SIGTERM) instead of racing it.
+        start_new_session=True,
     )
     return process, log
 
@@ -74,6 +77,10 @@ def stream_sample(settings: Settings, rate: float, stop: threading.Event, sent: 
         producer.close()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def demo(
     rate: Annotated[
         float, typer.Option(min=1.0, help="Events per second to stream from the sample.")
@@ -93,6 +100,7 @@ def demo(
     sellers' events and prints each alert. Ctrl-C stops all it started.
     """
     settings = load_settings()
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` cleans up like Ctrl-C does
     broker: LocalKafka | None = None
     if settings.kafka_bootstrap is None:
         local = LocalKafka(settings)
