@@ -10,7 +10,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, Annotated, NoReturn
 
 import orjson
 import typer
@@ -19,10 +19,10 @@ from kafka.errors import KafkaError
 from stream.cli._common import console, fail, load_settings
 from stream.cli.alerts import follow_batches, print_alert
 from stream.cli.produce import Pacer, new_producer
+from stream.kafka_admin import ensure_topics, group_members, monitor_topics
 from stream.kafka_local import LocalKafka, LocalKafkaError
 from stream.sample import sample_marketplace
 from stream.settings import Settings, settings_env
-from stream.topics import ensure_topics, monitor_topics
 
 
 def start_worker(settings: Settings, log_path: Path) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
@@ -57,6 +57,44 @@ def stop_worker(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def worker_died(worker: subprocess.Popen[bytes], log_path: Path) -> NoReturn:
+    """Report a worker that exited on its own, with the end of its log."""
+    tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-15:])
+    fail(f"the worker exited with code {worker.returncode}; see {log_path}:\n{tail}")
+
+
+def wait_for_worker(
+    settings: Settings,
+    worker: subprocess.Popen[bytes],
+    stale: set[str],
+    log_path: Path,
+    timeout: float = 120.0,
+) -> None:
+    """Block, with a spinner, until the worker owns the consumer group.
+
+    ``stale`` are members present before the worker started: a worker that was
+    killed without leaving the group holds it until its session times out.
+    """
+    started = time.monotonic()
+    waiting = "waiting for the worker to join consumer group " + settings.app_id
+    if stale:
+        waiting += (
+            f" (a previous worker did not leave it cleanly; Kafka drops it within "
+            f"{settings.session_timeout:g}-60 s)"
+        )
+    with console.status(waiting):
+        while time.monotonic() - started < timeout:
+            if worker.poll() is not None:
+                worker_died(worker, log_path)
+            state, members = group_members(settings.bootstrap, settings.app_id)
+            if state == "Stable" and members and not members & stale:
+                break
+            time.sleep(0.5)
+        else:
+            fail(f"the worker did not join its consumer group within {timeout:g} s; see {log_path}")
+    console.print(f"worker ready after {time.monotonic() - started:.1f} s", highlight=False)
 
 
 def stream_sample(settings: Settings, rate: float, stop: threading.Event, sent: list[int]) -> None:
@@ -117,6 +155,7 @@ def demo(
 
     log_path = settings.home / "demo-worker.log"
     console.print(f"starting the worker (log: {log_path})", highlight=False)
+    _, stale = group_members(settings.bootstrap, settings.app_id)
     worker, log = start_worker(settings, log_path)
     stop = threading.Event()
     sent = [0]
@@ -125,6 +164,7 @@ def demo(
     deadline = None if duration is None else time.monotonic() + duration
     started = time.monotonic()
     try:
+        wait_for_worker(settings, worker, stale, log_path)
         batches = follow_batches(settings.bootstrap, settings.alerts_topic)
         next(batches)  # fixes the start at the current end, before any event is sent
         producer = threading.Thread(
@@ -143,16 +183,14 @@ def demo(
                     severities[str(alert.get("severity"))] += 1
                     sellers.add(str(alert.get("seller_id")))
             if worker.poll() is not None:
-                fail(
-                    f"the worker exited with code {worker.returncode}; see {log_path}:\n"
-                    + "\n".join(log_path.read_text(errors="replace").splitlines()[-15:])
-                )
+                worker_died(worker, log_path)
             if deadline is not None and time.monotonic() >= deadline:
                 break
     except KeyboardInterrupt:
         console.print("\nstopping…")
     finally:
         stop.set()
+        console.print("stopping the worker…")
         stop_worker(worker)
         log.close()
         summary = ", ".join(f"{n} {s}" for s, n in severities.most_common()) or "none"

@@ -8,9 +8,9 @@ import typer
 from kafka.errors import KafkaError
 
 from stream.cli._common import console, fail, load_settings
+from stream.kafka_admin import ensure_topics, monitor_topics
 from stream.rules import RulesConfigError
 from stream.settings import Settings
-from stream.topics import ensure_topics, monitor_topics
 
 
 def run_worker(settings: Settings) -> None:

@@ -24,9 +24,9 @@ from kafka import KafkaProducer
 
 from stream.cli.alerts import follow_batches
 from stream.cli.demo import start_worker, stop_worker
+from stream.kafka_admin import delete_topics, ensure_topics, monitor_topics
 from stream.kafka_local import LocalKafka
 from stream.settings import Settings
-from stream.topics import delete_topics, ensure_topics, monitor_topics
 
 pytestmark = pytest.mark.integration
 

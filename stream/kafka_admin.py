@@ -1,4 +1,4 @@
-"""Kafka administration with kafka-python: creating and deleting the monitor's topics."""
+"""Kafka administration with kafka-python: the monitor's topics and consumer group."""
 
 from __future__ import annotations
 
@@ -62,3 +62,18 @@ def delete_topics(bootstrap: str, names: Iterable[str]) -> None:
                 client.delete_topics(doomed)
     finally:
         client.close()
+
+
+def group_members(bootstrap: str, group_id: str) -> tuple[str, set[str]]:
+    """The state of a consumer group and the ids of its members.
+
+    Returns:
+        ``(state, member_ids)``; a group that does not exist is ``("Dead", set())``.
+    """
+    client = admin_client(bootstrap)
+    try:
+        info = client.describe_groups([group_id]).get(group_id, {})
+    finally:
+        client.close()
+    members = {str(m["member_id"]) for m in info.get("members", [])}
+    return str(info.get("group_state", "Dead")), members
