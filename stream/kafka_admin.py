@@ -6,7 +6,12 @@ import contextlib
 from collections.abc import Iterable
 
 from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import (
+    CoordinatorNotAvailableError,
+    KafkaError,
+    NodeNotReadyError,
+    TopicAlreadyExistsError,
+)
 
 from stream.settings import Settings
 
@@ -68,11 +73,14 @@ def group_members(bootstrap: str, group_id: str) -> tuple[str, set[str]]:
     """The state of a consumer group and the ids of its members.
 
     Returns:
-        ``(state, member_ids)``; a group that does not exist is ``("Dead", set())``.
+        ``(state, member_ids)``; a group that does not exist is ``("Dead", set())``,
+        and ``("Unavailable", set())`` while a new broker has no group coordinator yet.
     """
     client = admin_client(bootstrap)
     try:
         info = client.describe_groups([group_id]).get(group_id, {})
+    except (CoordinatorNotAvailableError, NodeNotReadyError):
+        return "Unavailable", set()
     finally:
         client.close()
     members = {str(m["member_id"]) for m in info.get("members", [])}
