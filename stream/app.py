@@ -1,22 +1,24 @@
 """The topology: the Faust app, its topics, agents and web views, in one place.
 
 ``create_app(settings)`` builds everything; importing this module has no side
-effects. Each agent is a thin loop that hands raw bytes to
-:class:`stream.processor.EventProcessor` and publishes what it returns.
+effects. One agent, ``judge-events``, reads both input topics in batches,
+hands raw bytes to :class:`stream.processor.EventProcessor`, publishes what it
+returns, and writes the changed seller states to the ``seller-state`` table
+once per batch.
 
 Delivery is at-least-once: Faust flushes the producer before it commits input
 offsets, so an alert or dead letter is never lost, and a replayed event yields
-an alert with the same deterministic ``alert_id``. One agent instance per
-topic (``concurrency=1``), since higher concurrency can commit past messages
-still in flight.
+an alert with the same deterministic ``alert_id``. The agent runs with
+``concurrency=1``, since higher concurrency can commit past messages still in
+flight.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -25,8 +27,7 @@ from stream.metrics import MonitorMetrics
 from stream.processor import EventProcessor, Origin, Outcome, encode
 from stream.rules import CompiledRules, RulesConfig, load_rules
 from stream.settings import Settings
-
-AgentFun = Callable[[Any], Awaitable[None]]
+from stream.stats.store import CachedSellerStore
 
 
 def broker_urls(bootstrap: str) -> str:
@@ -73,7 +74,6 @@ def create_app(
     """
     rules = rules if rules is not None else load_rules(settings.rules_file)
     metrics = MonitorMetrics(registry)
-    processor = EventProcessor(CompiledRules.build(rules), metrics)
 
     datadir = Path(settings.home) / "worker" / settings.app_id
     datadir.mkdir(parents=True, exist_ok=True)  # Faust does not create parents itself
@@ -96,33 +96,68 @@ def create_app(
         web_host=settings.web_host,
     )
 
-    listings_topic = _raw_topic(app, settings.listings_topic)
-    orders_topic = _raw_topic(app, settings.orders_topic)
+    # Seller state: one compact value per seller in a changelogged table.
+    # use_partitioner: the changelog partition follows the key (seller id), so
+    # writes can be batched after a batch of events instead of inside each one.
+    seller_table = app.Table(
+        "seller-state",
+        key_type=bytes,
+        value_type=bytes,
+        partitions=settings.topic_partitions,
+        use_partitioner=True,
+    )
+    store = CachedSellerStore(seller_table)
+    processor = EventProcessor(CompiledRules.build(rules), metrics, store=store)
+
+    events_topic = app.topic(
+        settings.listings_topic,
+        settings.orders_topic,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
     alerts_topic = _raw_topic(app, settings.alerts_topic)
     dead_letter_topic = _raw_topic(app, settings.dead_letter_topic)
+    handlers: dict[str, Callable[[bytes | None, Origin], Outcome]] = {
+        settings.listings_topic: processor.on_listing,
+        settings.orders_topic: processor.on_order,
+    }
 
-    async def publish(outcome: Outcome, origin: Origin) -> None:
-        if outcome.dead_letter is not None:
-            await dead_letter_topic.send(key=origin.key, value=encode(outcome.dead_letter))
-        for alert in outcome.alerts:
-            await alerts_topic.send(key=alert.seller_id.encode("utf-8"), value=encode(alert))
-
-    def agent_loop(handle: Callable[[bytes | None, Origin], Outcome]) -> AgentFun:
-        async def loop(stream: Any) -> None:
-            async for event in stream.events():
+    async def judge_events(stream: Any) -> None:
+        # Batches: seller states are written once per batch, before the batch's
+        # offsets can be committed (see stream.stats.store).
+        async for batch in stream.take_events(settings.batch_size, within=settings.batch_wait):
+            for event in batch:
                 message = event.message
                 origin = Origin(message.topic, message.partition, message.offset, message.key)
-                await publish(handle(event.value, origin), origin)
+                outcome = handlers[message.topic](event.value, origin)
+                if outcome.dead_letter is not None:
+                    await dead_letter_topic.send(key=origin.key, value=encode(outcome.dead_letter))
+                for alert in outcome.alerts:
+                    await alerts_topic.send(
+                        key=alert.seller_id.encode("utf-8"), value=encode(alert)
+                    )
+            metrics.state_writes.inc(store.flush())
 
-        return loop
+    judge_events.__qualname__ = "judge-events"  # what Faust shows in its logs
+    app.agent(events_topic, name="judge-events", concurrency=1)(judge_events)
 
-    for topic, name, handle in (
-        (listings_topic, "judge-listings", processor.on_listing),
-        (orders_topic, "validate-orders", processor.on_order),
-    ):
-        loop = agent_loop(handle)
-        loop.__qualname__ = name  # what Faust shows in its logs
-        app.agent(topic, name=name, concurrency=1)(loop)
+    async def forget_cached_states(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
+        store.forget()  # partitions moved: the restored table is the truth again
+
+    # Faust types the receiver more narrowly than the signal calls it.
+    app.on_partitions_revoked.connect(cast(Any, forget_cached_states))
+
+    async def expire_silent_sellers() -> None:
+        watermark = processor.detector.watermark
+        if watermark:
+            expired = store.expire(watermark, rules.statistics.retention_days)
+            metrics.sellers_expired.inc(expired)
+
+    app.timer(interval=settings.expiry_interval, name="expire-silent-sellers")(
+        expire_silent_sellers
+    )
 
     # aiohttp takes the charset apart from the media type.
     media_type = CONTENT_TYPE_LATEST.split("; charset=")[0]

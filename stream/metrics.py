@@ -40,6 +40,27 @@ class MonitorMetrics:
             ["rule"],
             registry=self.registry,
         )
+        self.late_events = Counter(
+            "listing_monitor_late_events_total",
+            "Events later than the allowed lateness: judged, but not counted in the windows.",
+            ["stream"],
+            registry=self.registry,
+        )
+        self.suppressed_alerts = Counter(
+            "listing_monitor_suppressed_alerts_total",
+            "Alerts withheld because the same entity was alerted in the same band recently.",
+            registry=self.registry,
+        )
+        self.state_writes = Counter(
+            "listing_monitor_state_writes_total",
+            "Seller states written to the changelogged table (once per seller per batch).",
+            registry=self.registry,
+        )
+        self.sellers_expired = Counter(
+            "listing_monitor_sellers_expired_total",
+            "Seller states deleted after the retention period without events.",
+            registry=self.registry,
+        )
         self.processing = Histogram(
             "listing_monitor_processing_seconds",
             "Time to decode, validate and judge one input event, by stream.",
@@ -52,4 +73,5 @@ class MonitorMetrics:
             for outcome in ("valid", "invalid"):
                 self.events.labels(stream, outcome)
             self.dead_letters.labels(stream)
+            self.late_events.labels(stream)
             self.processing.labels(stream)

@@ -16,9 +16,9 @@ from typing import Literal
 import orjson
 
 from schemas import Alert, DeadLetter, InvalidEventError, parse_listing, parse_order
-from stream.alerts import listing_alert
+from stream.detector import Detector, DictSellerStore, Judgement, SellerStore
 from stream.metrics import MonitorMetrics
-from stream.rules import CompiledRules, evaluate_listing
+from stream.rules import CompiledRules
 
 StreamKind = Literal["listings", "orders"]
 
@@ -78,17 +78,20 @@ def encode(model: Alert | DeadLetter) -> bytes:
 
 
 class EventProcessor:
-    """Validates input events, runs the rules and builds alerts and dead letters."""
+    """Validates input events, runs the detector and builds alerts and dead letters."""
 
     def __init__(
         self,
         rules: CompiledRules,
         metrics: MonitorMetrics,
         clock: Callable[[], datetime] = utc_now,
+        store: SellerStore | None = None,
     ) -> None:
         self.rules = rules
         self.metrics = metrics
         self.clock = clock
+        self.store: SellerStore = store if store is not None else DictSellerStore()
+        self.detector = Detector(rules, self.store, clock)
 
     def _invalid(
         self, stream: StreamKind, origin: Origin, error: str, raw: bytes | None
@@ -96,6 +99,23 @@ class EventProcessor:
         self.metrics.events.labels(stream, "invalid").inc()
         self.metrics.dead_letters.labels(stream).inc()
         return Outcome(dead_letter=make_dead_letter(origin, error, raw, self.clock()))
+
+    def _judged(self, stream: StreamKind, judgement: Judgement, started: float) -> Outcome:
+        metrics = self.metrics
+        metrics.events.labels(stream, "valid").inc()
+        for reason in judgement.reasons:
+            metrics.rule_hits.labels(reason.rule).inc()
+        for alert in judgement.alerts:
+            metrics.alerts.labels(alert.level, alert.severity).inc()
+            if alert.level == "seller":
+                for reason in alert.reasons:
+                    metrics.rule_hits.labels(reason.rule).inc()
+        if not judgement.counted:
+            metrics.late_events.labels(stream).inc()
+        if judgement.suppressed:
+            metrics.suppressed_alerts.inc(judgement.suppressed)
+        metrics.processing.labels(stream).observe(time.perf_counter() - started)
+        return Outcome(alerts=judgement.alerts)
 
     def on_listing(self, raw: bytes | None, origin: Origin) -> Outcome:
         """Judge one message from the listings topic."""
@@ -108,28 +128,15 @@ class EventProcessor:
             listing = parse_listing(raw)
         except InvalidEventError as exc:
             return self._invalid("listings", origin, str(exc), raw)
-        self.metrics.events.labels("listings", "valid").inc()
-        outcome = Outcome()
-        reasons = evaluate_listing(listing, self.rules)
-        if reasons:
-            for reason in reasons:
-                self.metrics.rule_hits.labels(reason.rule).inc()
-            alert = listing_alert(listing, reasons, self.rules.config, self.clock())
-            if alert is not None:
-                self.metrics.alerts.labels(alert.level, alert.severity).inc()
-                outcome.alerts.append(alert)
-        self.metrics.processing.labels("listings").observe(time.perf_counter() - started)
-        return outcome
+        return self._judged("listings", self.detector.on_listing(listing), started)
 
     def on_order(self, raw: bytes | None, origin: Origin) -> Outcome:
-        """Validate one message from the orders topic (order rules come with seller statistics)."""
+        """Judge one message from the orders topic (it feeds the seller's statistics)."""
         started = time.perf_counter()
         if not raw:
             return self._invalid("orders", origin, "payload is empty: expected a JSON object", raw)
         try:
-            parse_order(raw)
+            order = parse_order(raw)
         except InvalidEventError as exc:
             return self._invalid("orders", origin, str(exc), raw)
-        self.metrics.events.labels("orders", "valid").inc()
-        self.metrics.processing.labels("orders").observe(time.perf_counter() - started)
-        return Outcome()
+        return self._judged("orders", self.detector.on_order(order), started)

@@ -76,6 +76,23 @@ class Settings(BaseSettings):
         default=1, ge=1, description="Partitions of topics the monitor creates when missing."
     )
 
+    batch_size: int = Field(
+        default=500,
+        ge=1,
+        le=100_000,
+        description="Most events judged per batch (seller states are written once per batch).",
+    )
+    batch_wait: float = Field(
+        default=0.05,
+        gt=0,
+        le=5.0,
+        description="Seconds the worker waits to fill a batch; bounds the added alert latency.",
+    )
+    expiry_interval: float = Field(
+        default=300.0,
+        gt=0,
+        description="Seconds between sweeps that delete sellers silent beyond the retention.",
+    )
     rules_file: Path | None = Field(
         default=None,
         description="Rules configuration (TOML). Unset: the bundled `stream/data/rules.toml`.",

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 DEFAULT_RULES_FILE = Path(__file__).resolve().parents[1] / "data" / "rules.toml"
 
 Score = Annotated[float, Field(ge=0, le=100)]
+RegionCode = Annotated[str, Field(pattern=r"^[A-Z]{2}(/[^/]+){0,2}$")]
 
 
 class _Section(BaseModel):
@@ -58,14 +59,129 @@ class PricePolicy(_Section):
         return self
 
 
+class MisspellingPolicy(_Section):
+    """How brand names written to dodge filters are recognised, and what they weigh.
+
+    Attributes:
+        score: Score of a brand written with look-alike characters (``N1ke``)
+            or misspelled (``Nikee``) in the title or the brand field.
+        min_length: Aliases shorter than this (``lv``, ``wd``, ``sk2``) match
+            exactly only; four-letter ones accept a doubled letter or a swap.
+        two_edits_from: Aliases at least this long accept two edits, shorter
+            ones one.
+        not_misspellings: Real words one edit from a brand (``carrier``,
+            ``channel``): never taken for a misspelling.
+    """
+
+    score: Score = 50.0
+    min_length: Annotated[int, Field(ge=3, le=20)] = 4
+    two_edits_from: Annotated[int, Field(ge=5, le=64)] = 13
+    not_misspellings: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+
+
 class VocabularyPolicy(_Section):
-    """The counterfeit lexicon and its weights."""
+    """The counterfeit lexicon and its weights.
+
+    Attributes:
+        terms: Counterfeit terms, in the form reports name them.
+        aliases: Other spellings of a term (pinyin, traditional characters),
+            reported as the term; every key must be one of ``terms``.
+        ignore_phrases: Phrases whose words never count (``aaa batteries``).
+        misspelled_brands: Brand names written to dodge filters.
+    """
 
     score_first_term: Score = 60.0
     score_per_extra_term: Score = 10.0
     score_max: Score = 90.0
     terms: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+    aliases: dict[str, list[Annotated[str, Field(min_length=1)]]] = Field(default_factory=dict)
     ignore_phrases: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    misspelled_brands: MisspellingPolicy = MisspellingPolicy()
+
+    @model_validator(mode="after")
+    def _aliases_name_terms(self) -> VocabularyPolicy:
+        unknown = sorted(set(self.aliases) - set(self.terms))
+        if unknown:
+            raise ValueError(f"aliases given for terms not in terms: {', '.join(unknown)}")
+        return self
+
+
+class StatisticsPolicy(_Section):
+    """How rolling seller statistics treat time."""
+
+    lateness_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = 10
+    retention_days: Annotated[float, Field(ge=7, le=90)] = 8.0
+
+
+class AlertPolicy(_Section):
+    """Suppression of repeated alerts."""
+
+    cooldown_hours: Annotated[float, Field(gt=0, le=24 * 30)] = 24.0
+
+
+class UnauthorisedBrandPolicy(_Section):
+    """A brand the seller is not authorised for, sold new, in bulk, from a young account."""
+
+    min_quantity: Annotated[int, Field(ge=1)] = 50
+    max_account_age_days: Annotated[float, Field(gt=0)] = 60.0
+    score_min: Score = 50.0
+    score_max: Score = 75.0
+
+
+class SellerPolicy(_Section):
+    """Thresholds and scores of the rolling per-seller signals."""
+
+    complaints_min_orders: Annotated[int, Field(ge=1)] = 8
+    complaints_min_count: Annotated[int, Field(ge=1)] = 3
+    complaints_share: Annotated[float, Field(gt=0, lt=1)] = 0.10
+    complaints_score_min: Score = 55.0
+    complaints_score_max: Score = 95.0
+
+    mismatch_min_orders: Annotated[int, Field(ge=1)] = 3
+    mismatch_share: Annotated[float, Field(gt=0, le=1)] = 0.5
+    mismatch_score_min: Score = 60.0
+    mismatch_score_max: Score = 80.0
+
+    flagged_listings_min: Annotated[int, Field(ge=1)] = 2
+    flagged_listings_score_min: Score = 60.0
+    flagged_listings_score_step: Score = 8.0
+    flagged_listings_score_max: Score = 90.0
+
+    discount_min_listings: Annotated[int, Field(ge=1)] = 3
+    discount_median_ratio: Annotated[float, Field(gt=0, lt=1)] = 0.35
+    discount_score: Score = 55.0
+
+    young_account_days: Annotated[float, Field(gt=0)] = 30.0
+    young_account_min_units: Annotated[int, Field(ge=1)] = 200
+    young_account_score_min: Score = 40.0
+    young_account_score_max: Score = 65.0
+
+    velocity_min_listings: Annotated[int, Field(ge=1)] = 20
+    velocity_min_orders: Annotated[int, Field(ge=1)] = 30
+    velocity_factor: Annotated[float, Field(gt=1)] = 5.0
+    velocity_min_history_days: Annotated[float, Field(ge=0)] = 2.0
+    velocity_score: Score = 20.0
+
+    buyers_min_orders: Annotated[int, Field(ge=2)] = 10
+    buyers_top_share: Annotated[float, Field(gt=0, le=1)] = 0.30
+    buyers_score_min: Score = 35.0
+    buyers_score_max: Score = 60.0
+
+    dispatch_points_min: Annotated[int, Field(ge=2)] = 4
+    dispatch_points_score: Score = 30.0
+
+
+class HotspotPolicy(_Section):
+    """The regional prior: adds weight, never an alert above ``medium`` on its own."""
+
+    score: Score = 20.0
+
+
+class Hotspot(_Section):
+    """Regions where counterfeits of a category concentrate (``CC/Province[/City]``)."""
+
+    category: Annotated[str, Field(min_length=1)]
+    regions: Annotated[list[RegionCode], Field(min_length=1)]
 
 
 class CatalogEntry(_Section):
@@ -89,6 +205,12 @@ class RulesConfig(_Section):
     ]
     brands: dict[str, list[Annotated[str, Field(min_length=1)]]] = Field(default_factory=dict)
     catalog: list[CatalogEntry] = Field(default_factory=list)
+    statistics: StatisticsPolicy = StatisticsPolicy()
+    alerting: AlertPolicy = AlertPolicy()
+    unauthorised_brand: UnauthorisedBrandPolicy = UnauthorisedBrandPolicy()
+    seller: SellerPolicy = SellerPolicy()
+    hotspot: HotspotPolicy = HotspotPolicy()
+    hotspots: list[Hotspot] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> RulesConfig:

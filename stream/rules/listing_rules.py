@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 from schemas import ListingEvent, Reason
 from stream.rules.config import PricePolicy, RulesConfig, VocabularyPolicy
-from stream.rules.matching import BrandIndex, Catalog, Lexicon
+from stream.rules.matching import BrandHit, BrandIndex, Catalog, Lexicon, Reference
 from stream.rules.text import normalize
 
 PRICE_RULE = "price_far_below_reference"
 VOCABULARY_RULE = "counterfeit_vocabulary"
+MISSPELLED_BRAND_RULE = "misspelled_brand"
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,19 @@ class CompiledRules:
     def build(cls, config: RulesConfig) -> CompiledRules:
         return cls(
             config=config,
-            brands=BrandIndex.build(config.brands),
+            brands=BrandIndex.build(
+                config.brands,
+                min_fuzzy_length=config.vocabulary.misspelled_brands.min_length,
+                two_edits_from=config.vocabulary.misspelled_brands.two_edits_from,
+                not_misspellings=config.vocabulary.misspelled_brands.not_misspellings,
+            ),
             catalog=Catalog.build(config),
-            lexicon=Lexicon.build(config.vocabulary.terms, config.vocabulary.ignore_phrases),
+            lexicon=Lexicon.build(
+                config.vocabulary.terms,
+                config.vocabulary.ignore_phrases,
+                config.vocabulary.aliases,
+                min_lookalike_length=config.vocabulary.misspelled_brands.min_length,
+            ),
         )
 
 
@@ -46,20 +57,40 @@ def _money(amount: float) -> str:
 
 
 def listing_brand(listing: ListingEvent, brands: BrandIndex) -> str | None:
-    """The brand a listing is for: the declared one if known, else one named in its title."""
+    """The brand a listing is for: the declared one if known, else one named in its title.
+
+    Both are recognised through aliases in either language, spacing, look-alike
+    characters and near misses (a declared ``Nikee`` or a title naming
+    ``Addidas`` is Nike or Adidas); see :class:`BrandIndex`.
+
+    Args:
+        listing: The listing.
+        brands: The compiled brand index.
+
+    Returns:
+        The canonical brand, or None for an unbranded or unknown one.
+    """
     declared = brands.canonical(listing.brand)
     if declared is not None:
         return declared
-    return brands.find(normalize(listing.title)) if listing.title else None
+    return brands.find(listing.title) if listing.title else None
 
 
-def price_far_below_reference(
-    listing: ListingEvent, rules: CompiledRules, policy: PricePolicy
-) -> Reason | None:
-    """Fires when the price is a small fraction of the brand's reference price.
+@dataclass(frozen=True)
+class PriceCheck:
+    """A listing's price set against the reference of its brand and category."""
 
-    Honest discounts (30-50% off) stay well above ``policy.ratio_threshold``;
-    used and refurbished goods are held to the looser ``ratio_threshold_used``.
+    brand: str
+    reference: Reference
+    price: float
+    ratio: float
+
+
+def price_check(listing: ListingEvent, rules: CompiledRules) -> PriceCheck | None:
+    """Compare the price to its reference; None when there is nothing to compare to.
+
+    That is: no price or category, no recognised brand, no reference for the
+    brand in this category (or a parent), or a currency without a rate.
     """
     if listing.price is None or listing.currency is None or listing.category is None:
         return None
@@ -72,22 +103,29 @@ def price_far_below_reference(
     price = rules.catalog.convert(listing.price, listing.currency)
     if price is None:
         return None
+    return PriceCheck(brand, reference, price, price / reference.price)
+
+
+def price_reason(
+    listing: ListingEvent, check: PriceCheck, policy: PricePolicy, reference_currency: str
+) -> Reason | None:
+    """The ``price_far_below_reference`` reason for a completed price check, if it fires."""
     threshold = (
         policy.ratio_threshold if listing.condition == "new" else policy.ratio_threshold_used
     )
-    ratio = price / reference.price
+    ratio = check.ratio
     if ratio >= threshold:
         return None
     span = policy.score_at_zero - policy.score_at_threshold
     score = policy.score_at_threshold + span * (1.0 - ratio / threshold)
-    ref_ccy = rules.catalog.currency
-    shown = f"{_money(listing.price)} {listing.currency}"
-    if listing.currency != ref_ccy:
-        shown += f" ({_money(price)} {ref_ccy})"
+    shown = f"{_money(listing.price or 0.0)} {listing.currency}"
+    if listing.currency != reference_currency:
+        shown += f" ({_money(check.price)} {reference_currency})"
     condition = "" if listing.condition == "new" else f" ({listing.condition})"
     message = (
-        f"Price {shown}{condition} is {_percent(ratio)} of the {_money(reference.price)} "
-        f"{ref_ccy} reference for {brand} {reference.category}"
+        f"Price {shown}{condition} is {_percent(ratio)} of the "
+        f"{_money(check.reference.price)} {reference_currency} reference for "
+        f"{check.brand} {check.reference.category}"
     )
     return Reason(
         rule=PRICE_RULE,
@@ -96,44 +134,161 @@ def price_far_below_reference(
         evidence={
             "price": listing.price,
             "currency": listing.currency,
-            "price_in_reference_currency": round(price, 2),
-            "reference": reference.price,
-            "reference_currency": ref_ccy,
+            "price_in_reference_currency": round(check.price, 2),
+            "reference": check.reference.price,
+            "reference_currency": reference_currency,
             "ratio": round(ratio, 3),
             "threshold": threshold,
-            "brand": brand,
-            "category": reference.category,
+            "brand": check.brand,
+            "category": check.reference.category,
             "condition": listing.condition,
         },
     )
 
 
+def price_far_below_reference(
+    listing: ListingEvent, rules: CompiledRules, policy: PricePolicy
+) -> Reason | None:
+    """Fires when the price is a small fraction of the brand's reference price.
+
+    Honest discounts (30-50% off) stay well above ``policy.ratio_threshold``;
+    used and refurbished goods are held to the looser ``ratio_threshold_used``.
+    """
+    check = price_check(listing, rules)
+    if check is None:
+        return None
+    return price_reason(listing, check, policy, rules.catalog.currency)
+
+
+def _quoted(term: str, written: list[str]) -> str:
+    """``'replica'``, or ``'r e p l i c a' (replica)`` for a term written otherwise."""
+    shown = ", ".join(f"'{w}'" for w in written)
+    if len(written) == 1 and normalize(written[0]) == normalize(term):
+        return f"'{term}'"
+    return f"{shown} ({term})"
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def counterfeit_vocabulary(
     listing: ListingEvent, rules: CompiledRules, policy: VocabularyPolicy
 ) -> Reason | None:
-    """Fires when the title, description or image text uses counterfeit wording."""
-    found: dict[str, list[str]] = {}
+    """Fires when the title, description or image text uses counterfeit wording.
+
+    Terms are found in English and Chinese as listed, through their aliases
+    (pinyin ``gaofang`` for ``高仿``), in full-width forms, spaced out
+    (``r e p l i c a``, ``高 仿``) and with look-alike characters
+    (``r3plica``); see :class:`~stream.rules.matching.Lexicon`. The message
+    names each term as written and the fields it is in.
+
+    Args:
+        listing: The listing.
+        rules: The compiled rules.
+        policy: The vocabulary weights.
+
+    Returns:
+        The reason, or None when no counterfeit term is used.
+    """
+    fields_of: dict[str, list[str]] = {}
+    written_of: dict[str, dict[str, None]] = {}
+    matches: list[dict[str, object]] = []
     for field in ("title", "description", "image_text"):
         text = getattr(listing, field)
-        if text:
-            for term in rules.lexicon.find(normalize(text)):
-                found.setdefault(term, []).append(field)
-    if not found:
+        if not text:
+            continue
+        for hit in rules.lexicon.find_hits(text):
+            where = fields_of.setdefault(hit.term, [])
+            if field not in where:
+                where.append(field)
+            written = written_of.setdefault(hit.term, {})
+            if hit.written not in written and len(written) < 3:
+                written[hit.written] = None
+                matches.append(
+                    {
+                        "term": hit.term,
+                        "written": hit.written,
+                        "field": field,
+                        "evasions": list(hit.evasions),
+                    }
+                )
+    if not fields_of:
         return None
+    terms = list(fields_of)
     score = min(
         policy.score_max,
-        policy.score_first_term + policy.score_per_extra_term * (len(found) - 1),
+        policy.score_first_term + policy.score_per_extra_term * (len(terms) - 1),
     )
-    terms = list(found)
-    quoted = ", ".join(f"'{t}'" for t in terms)
-    fields = sorted({f for where in found.values() for f in where})
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for term in terms:
+        groups.setdefault(tuple(fields_of[term]), []).append(
+            _quoted(term, list(written_of[term]))
+        )
     noun = "term" if len(terms) == 1 else "terms"
-    message = f"Counterfeit {noun} {quoted} in the listing's {' and '.join(fields)}"
+    message = f"Counterfeit {noun} " + "; ".join(
+        f"{_listed(quoted)} in the listing's {' and '.join(where)}"
+        for where, quoted in groups.items()
+    )
+    fields = sorted({f for where in fields_of.values() for f in where})
     return Reason(
         rule=VOCABULARY_RULE,
         score=round(score, 1),
         message=message,
-        evidence={"terms": terms, "fields": fields, "count": len(terms)},
+        evidence={"terms": terms, "fields": fields, "count": len(terms), "matches": matches},
+    )
+
+
+def misspelled_brand(
+    listing: ListingEvent, rules: CompiledRules, policy: VocabularyPolicy
+) -> Reason | None:
+    """Fires when the title or the brand field alters a known brand's name.
+
+    Counterfeiters write ``Nikee``, ``Addidas``, ``Louis Vuiton`` or ``N1ke``
+    so that brand filters miss the listing while buyers still read the brand.
+    Spaced-out names (``N I K E``) and plurals do not count; short aliases
+    (``LV``) must match exactly; real words one edit from a brand are listed
+    in ``misspelled_brands.not_misspellings``. Image text is left out: OCR
+    misreads letters by itself.
+
+    Args:
+        listing: The listing.
+        rules: The compiled rules.
+        policy: The vocabulary policy (its ``misspelled_brands`` section).
+
+    Returns:
+        The reason, or None when every brand is written as listed.
+    """
+    found: list[tuple[str, BrandHit]] = []
+    declared = rules.brands.resolve(listing.brand)
+    if declared is not None and declared.altered:
+        found.append(("brand", declared))
+    if listing.title:
+        found.extend(("title", hit) for hit in rules.brands.altered(listing.title))
+    if not found:
+        return None
+    seen: set[tuple[str, str]] = set()
+    parts: list[str] = []
+    matches: list[dict[str, object]] = []
+    for field, hit in found:
+        key = (hit.written.casefold(), hit.brand)
+        if key in seen:
+            continue
+        seen.add(key)
+        kind = "a misspelling" if hit.evasion == "misspelling" else "a look-alike spelling"
+        where = "Title" if field == "title" else "Brand field"
+        parts.append(f"{where} writes '{hit.written}', {kind} of {hit.brand}")
+        matches.append(
+            {"field": field, "written": hit.written, "brand": hit.brand, "evasion": hit.evasion}
+        )
+    return Reason(
+        rule=MISSPELLED_BRAND_RULE,
+        score=policy.misspelled_brands.score,
+        message="; ".join(parts),
+        evidence={
+            "brands": list(dict.fromkeys(hit.brand for _, hit in found)),
+            "matches": matches,
+        },
     )
 
 
@@ -146,6 +301,7 @@ def evaluate_listing(listing: ListingEvent, rules: CompiledRules) -> list[Reason
         for reason in (
             price_far_below_reference(listing, rules, rules.config.price),
             counterfeit_vocabulary(listing, rules, rules.config.vocabulary),
+            misspelled_brand(listing, rules, rules.config.vocabulary),
         )
         if reason is not None
     ]

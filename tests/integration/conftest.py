@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -87,6 +88,39 @@ class RunningMonitor:
     def dead_letters(self, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
         return self.collect(self.settings.dead_letter_topic, lambda m: len(m) >= count, timeout)
 
+    def metric(self, name: str, timeout: float = 15.0) -> float:
+        """The value of one sample on the worker's /metrics page (0 when absent)."""
+        url = f"http://127.0.0.1:{self.settings.web_port}/metrics"
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    body = response.read().decode()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        for line in body.splitlines():
+            if line.startswith(name + " "):
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+    def wait_for_metric(self, name: str, value: float, timeout: float = 30.0) -> float:
+        """Poll a metric until it reaches ``value``; return the last value seen."""
+        deadline = time.monotonic() + timeout
+        seen = self.metric(name)
+        while seen < value and time.monotonic() < deadline:
+            assert self.process.poll() is None, f"worker died:\n{self.log_tail()}"
+            time.sleep(0.3)
+            seen = self.metric(name)
+        return seen
+
+    def stop(self) -> int:
+        """Stop the worker gracefully; return its exit code."""
+        stop_worker(self.process)
+        return self.process.returncode
+
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
@@ -96,9 +130,10 @@ def start_monitor(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Callable[...
     """Factory: start a worker on fresh, uniquely named topics; cleaned up after the test."""
     started: list[RunningMonitor] = []
 
-    def start(**overrides: Any) -> RunningMonitor:
+    def start(settings: Settings | None = None, **overrides: Any) -> RunningMonitor:
+        """Start a worker: on fresh topics, or with ``settings`` of an earlier one (a restart)."""
         suffix = uuid.uuid4().hex[:10]
-        settings = Settings(
+        settings = settings or Settings(
             kafka_bootstrap=kafka_bootstrap,
             home=tmp_path / f"home-{suffix}",
             app_id=f"lm-test-{suffix}",
@@ -120,11 +155,13 @@ def start_monitor(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Callable[...
 
     yield start
 
-    for monitor in started:
+    for monitor in started:  # every worker first: a restarted one shares its topics
         stop_worker(monitor.process)
         monitor.log.close()
         monitor.producer.close()
-        app_topics = [
-            f"{monitor.settings.app_id}-__assignor-__leader",
-        ]
-        delete_topics(kafka_bootstrap, [*monitor_topics(monitor.settings), *app_topics])
+    doomed: set[str] = set()
+    for monitor in started:
+        app_id = monitor.settings.app_id
+        doomed.update(monitor_topics(monitor.settings))
+        doomed.update({f"{app_id}-__assignor-__leader", f"{app_id}-seller-state-changelog"})
+    delete_topics(kafka_bootstrap, sorted(doomed))

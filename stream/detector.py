@@ -1,0 +1,427 @@
+"""Judging events with the seller's history: per-event rules, rolling statistics,
+the seller risk score and the alerting policy (suppression, cool-down).
+
+No Faust here. Seller state comes from a :class:`SellerStore`; the Faust
+topology supplies one backed by a changelogged table, tests a plain dict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from schemas import Alert, ListingEvent, OrderEvent, Reason
+from schemas.events import AlertLevel, Severity
+from stream.alerts import alert_id
+from stream.rules.config import RulesConfig
+from stream.rules.listing_rules import (
+    CompiledRules,
+    counterfeit_vocabulary,
+    listing_brand,
+    price_check,
+    price_reason,
+)
+from stream.scoring import combine_scores, severity_for
+from stream.stats.places import different_region, location_code, within
+from stream.stats.signals import seller_reasons
+from stream.stats.state import DAY_MINUTES, Counter, SellerState
+
+UNAUTHORISED_RULE = "new_seller_bulk_unauthorised_brand"
+HOTSPOT_LISTING_RULE = "hotspot_region"
+DISPATCH_EVENT_RULE = "dispatch_mismatch"
+HOTSPOT_SELLER_RULE = "hotspot_dispatch"
+
+# Rules that are priors: weight only, never an alert above medium on their own.
+PRIOR_RULES = frozenset({HOTSPOT_LISTING_RULE, HOTSPOT_SELLER_RULE})
+
+BANDS: dict[Severity | None, int] = {None: 0, "medium": 1, "high": 2, "critical": 3}
+
+
+class SellerStore(Protocol):
+    """Where seller states live between events."""
+
+    def load(self, seller_id: str) -> SellerState:
+        """The seller's state (a new, empty one for an unknown seller)."""
+        ...
+
+    def save(self, seller_id: str, state: SellerState) -> None:
+        """Record that ``state`` changed (the store may write it later, in a batch)."""
+        ...
+
+
+class DictSellerStore:
+    """A SellerStore in a plain dict: for tests and offline replays."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, SellerState] = {}
+
+    def load(self, seller_id: str) -> SellerState:
+        return self.states.setdefault(seller_id, SellerState())
+
+    def save(self, seller_id: str, state: SellerState) -> None:
+        self.states[seller_id] = state
+
+
+def to_minute(moment: datetime) -> int:
+    """Whole minutes since the Unix epoch."""
+    return int(moment.timestamp()) // 60
+
+
+@dataclass
+class Judgement:
+    """What one event produced."""
+
+    alerts: list[Alert] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
+    counted: bool = True
+    suppressed: int = 0
+
+
+def _score(reasons: list[Reason], rules: RulesConfig) -> tuple[float, Severity | None]:
+    """Combined score and severity; prior-only evidence is capped below ``high``."""
+    score = combine_scores(reasons)
+    if reasons and all(r.rule in PRIOR_RULES for r in reasons):
+        score = min(score, round(rules.severity.high - 0.1, 1))
+    return score, severity_for(score, rules.severity)
+
+
+def _should_alert(
+    band: int,
+    last_band: int,
+    last_minute: int,
+    last_event: str | None,
+    now: int,
+    event_id: str,
+    cooldown_minutes: int,
+) -> bool:
+    """Suppression: alert when the band rises or the cool-down passed; replays re-alert."""
+    if band == 0:
+        return False
+    if last_event == event_id:
+        return True  # the same event again: re-publish the same alert (same id)
+    return band > last_band or now - last_minute >= cooldown_minutes
+
+
+class Detector:
+    """Applies every rule and statistic to events and decides which alerts to publish."""
+
+    def __init__(
+        self,
+        rules: CompiledRules,
+        store: SellerStore,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.rules = rules
+        self.config = rules.config
+        self.store = store
+        self.clock = clock
+        self.lateness = self.config.statistics.lateness_minutes
+        self.watermark = 0  # the latest event minute seen, for expiring silent sellers
+        self.cooldown = int(self.config.alerting.cooldown_hours * 60)
+
+    # ------------------------------------------------------------- helpers
+
+    def _alert(
+        self,
+        level: AlertLevel,
+        seller_id: str,
+        listing_id: str | None,
+        event_id: str,
+        event_time: datetime,
+        score: float,
+        severity: Severity,
+        reasons: list[Reason],
+    ) -> Alert:
+        return Alert(
+            alert_id=alert_id(level, seller_id, event_id, self.config.version, listing_id),
+            alert_time=self.clock(),
+            event_time=event_time,
+            trigger_event_id=event_id,
+            level=level,
+            seller_id=seller_id,
+            listing_id=listing_id,
+            risk_score=score,
+            severity=severity,
+            reasons=reasons,
+            rules_version=self.config.version,
+        )
+
+    def _hotspot_region(self, category: str | None, origin: str | None) -> str | None:
+        if not category or not origin:
+            return None
+        path = category.strip("/")
+        for hotspot in self.config.hotspots:
+            if path == hotspot.category or path.startswith(hotspot.category + "/"):
+                for region in hotspot.regions:
+                    if within(origin, region):
+                        return region
+        return None
+
+    def _update_profile(self, state: SellerState, listing: ListingEvent) -> None:
+        profile = listing.seller
+        if profile is None:
+            return
+        if profile.registered_at is not None:
+            state.registered_minute = to_minute(profile.registered_at)
+        if profile.registered_region is not None:
+            state.registered_origin = location_code(profile.registered_region)
+        if "authorized_brands" in profile.model_fields_set:
+            state.authorized_brands = list(profile.authorized_brands)
+
+    def _unauthorised_bulk(
+        self, listing: ListingEvent, brand: str | None, state: SellerState, minute: int
+    ) -> Reason | None:
+        policy = self.config.unauthorised_brand
+        if (
+            brand is None
+            or listing.condition != "new"
+            or listing.quantity is None
+            or listing.quantity < policy.min_quantity
+            or state.registered_minute is None
+        ):
+            return None
+        authorised = {self.rules.brands.canonical(b) or b for b in state.authorized_brands}
+        if brand in authorised:
+            return None
+        age_days = max(0.0, (minute - state.registered_minute) / DAY_MINUTES)
+        if age_days >= policy.max_account_age_days:
+            return None
+        youth = 1.0 - age_days / policy.max_account_age_days
+        bulk = min(1.0, listing.quantity / (policy.min_quantity * 10))
+        score = policy.score_min + (policy.score_max - policy.score_min) * (youth + bulk) / 2
+        return Reason(
+            rule=UNAUTHORISED_RULE,
+            score=round(score, 1),
+            message=(
+                f"Seller registered {age_days:.0f} days ago lists {listing.quantity} new units "
+                f"of {brand}, a brand it is not authorised for"
+            ),
+            evidence={
+                "account_age_days": round(age_days, 1),
+                "quantity": listing.quantity,
+                "brand": brand,
+                "authorized_brands": sorted(state.authorized_brands),
+            },
+        )
+
+    def _seller_alert(
+        self,
+        seller_id: str,
+        state: SellerState,
+        event_id: str,
+        event_time: datetime,
+        minute: int,
+        covered_band: int = 0,
+    ) -> tuple[Alert | None, bool]:
+        """The seller-level alert for this event, if any, and whether one was suppressed.
+
+        ``covered_band`` is the band of a listing-level alert this same event
+        already produced: the seller alert is published only if it says more
+        (a higher band), so one event does not raise two alerts of the same weight.
+        """
+        reasons = seller_reasons(state, self.config.seller)
+        if state.listings:
+            hot = state.window(7 * DAY_MINUTES)[Counter.HOTSPOT_ORDERS]
+            if hot:
+                reasons.append(
+                    Reason(
+                        rule=HOTSPOT_SELLER_RULE,
+                        score=self.config.hotspot.score,
+                        message=(
+                            f"{hot} orders in 7 days were dispatched from a counterfeit "
+                            "hot-spot region for their category"
+                        ),
+                        evidence={"orders": hot},
+                    )
+                )
+        if not reasons:
+            return None, False
+        score, severity = _score(reasons, self.config)
+        band = BANDS[severity]
+        if band <= covered_band:
+            return None, False
+        if not _should_alert(
+            band,
+            state.alert_band,
+            state.alert_minute,
+            state.alert_event,
+            minute,
+            event_id,
+            self.cooldown,
+        ):
+            return None, band > 0
+        if severity is None:
+            return None, False
+        state.alert_band, state.alert_minute, state.alert_event = band, minute, event_id
+        alert = self._alert(
+            "seller", seller_id, None, event_id, event_time, score, severity, reasons
+        )
+        return alert, False
+
+    # -------------------------------------------------------------- events
+
+    def on_listing(self, listing: ListingEvent) -> Judgement:
+        """Judge a listing event and fold it into the seller's statistics."""
+        seller_id = listing.seller_id
+        state = self.store.load(seller_id)
+        minute = to_minute(listing.event_time)
+        self.watermark = max(self.watermark, minute)
+        replay = state.seen(listing.event_id)
+        self._update_profile(state, listing)
+        judgement = Judgement()
+
+        if listing.event_type == "listing_removed":
+            memo = state.listings.get(listing.listing_id)
+            if memo is not None and not replay:
+                memo.active = False
+            if not replay:
+                state.remember(listing.event_id)
+                state.advance(minute, self.lateness)
+            self.store.save(seller_id, state)
+            return judgement
+
+        reasons: list[Reason] = []
+        check = price_check(listing, self.rules)
+        brand = check.brand if check is not None else listing_brand(listing, self.rules.brands)
+        if check is not None:
+            reason = price_reason(listing, check, self.config.price, self.rules.catalog.currency)
+            if reason is not None:
+                reasons.append(reason)
+        vocabulary = counterfeit_vocabulary(listing, self.rules, self.config.vocabulary)
+        if vocabulary is not None:
+            reasons.append(vocabulary)
+        unauthorised = self._unauthorised_bulk(listing, brand, state, minute)
+        if unauthorised is not None:
+            reasons.append(unauthorised)
+        origin = location_code(listing.ship_from)
+        region = self._hotspot_region(listing.category, origin)
+        if region is not None:
+            reasons.append(
+                Reason(
+                    rule=HOTSPOT_LISTING_RULE,
+                    score=self.config.hotspot.score,
+                    message=(
+                        f"Ships from {origin}, a counterfeit hot-spot region ({region}) for "
+                        f"{listing.category}"
+                    ),
+                    evidence={"ship_from": origin, "region": region},
+                )
+            )
+        reasons.sort(key=lambda r: r.score, reverse=True)
+        judgement.reasons = reasons
+        score, severity = _score(reasons, self.config)
+        band = BANDS[severity]
+
+        if not replay:
+            judgement.counted = state.advance(minute, self.lateness)
+            state.remember(listing.event_id)
+        memo = state.listing(listing.listing_id)
+        if not replay:
+            memo.declared_origin = origin or memo.declared_origin
+            memo.quantity = listing.quantity if listing.quantity is not None else memo.quantity
+            memo.category = listing.category
+            memo.active = True
+            if judgement.counted:
+                state.add(minute, Counter.LISTINGS)
+                if brand is not None:
+                    state.add(minute, Counter.BRANDED)
+                if check is not None and listing.condition == "new":
+                    state.add_price_ratio(minute, check.ratio)
+                flagged = band >= BANDS["medium"] and any(
+                    r.rule not in PRIOR_RULES for r in reasons
+                )
+                if flagged and memo.alert_band == 0:  # count each listing once
+                    state.add(minute, Counter.FLAGGED_LISTINGS)
+
+        listing_alert_band = 0
+        if severity is not None:
+            if _should_alert(
+                band,
+                memo.alert_band,
+                memo.alert_minute,
+                memo.alert_event,
+                minute,
+                listing.event_id,
+                self.cooldown,
+            ):
+                memo.alert_band, memo.alert_minute = band, minute
+                memo.alert_event = listing.event_id
+                listing_alert_band = band
+                judgement.alerts.append(
+                    self._alert(
+                        "listing",
+                        seller_id,
+                        listing.listing_id,
+                        listing.event_id,
+                        listing.event_time,
+                        score,
+                        severity,
+                        reasons,
+                    )
+                )
+            else:
+                judgement.suppressed += 1
+
+        seller_alert, suppressed = self._seller_alert(
+            seller_id, state, listing.event_id, listing.event_time, minute, listing_alert_band
+        )
+        if seller_alert is not None:
+            judgement.alerts.append(seller_alert)
+        judgement.suppressed += int(suppressed)
+        self.store.save(seller_id, state)
+        return judgement
+
+    def on_order(self, order: OrderEvent) -> Judgement:
+        """Fold an order, refund or dispute into the seller's statistics and judge the seller."""
+        seller_id = order.seller_id
+        state = self.store.load(seller_id)
+        minute = to_minute(order.event_time)
+        self.watermark = max(self.watermark, minute)
+        judgement = Judgement()
+        if not state.seen(order.event_id):
+            judgement.counted = state.advance(minute, self.lateness)
+            state.remember(order.event_id)
+            if judgement.counted:
+                self._count_order(state, order, minute, judgement)
+        seller_alert, suppressed = self._seller_alert(
+            seller_id, state, order.event_id, order.event_time, minute
+        )
+        if seller_alert is not None:
+            judgement.alerts.append(seller_alert)
+        judgement.suppressed += int(suppressed)
+        self.store.save(seller_id, state)
+        return judgement
+
+    def _count_order(
+        self, state: SellerState, order: OrderEvent, minute: int, judgement: Judgement
+    ) -> None:
+        if order.event_type != "order_placed":
+            state.add(minute, Counter.COMPLAINTS)
+            if order.reason == "counterfeit":
+                state.add(minute, Counter.CF_COMPLAINTS)
+            return
+        state.add(minute, Counter.ORDERS)
+        state.add(minute, Counter.UNITS_SOLD, order.quantity or 1)
+        state.add_order(minute, order.buyer_id)
+        scanned = location_code(order.ship_from)
+        if scanned is None:
+            return
+        state.add_origin(minute, scanned)
+        memo = state.listings.get(order.listing_id)
+        declared = (memo.declared_origin if memo else None) or state.registered_origin
+        if declared is not None:
+            state.add(minute, Counter.ORIGIN_KNOWN)
+            if different_region(declared, scanned):
+                state.add(minute, Counter.MISMATCHED)
+                judgement.reasons.append(
+                    Reason(
+                        rule=DISPATCH_EVENT_RULE,
+                        score=30.0,
+                        message=f"Order dispatched from {scanned}; the seller declares {declared}",
+                        evidence={"declared": declared, "scanned": scanned},
+                    )
+                )
+        if memo is not None and self._hotspot_region(memo.category, scanned) is not None:
+            state.add(minute, Counter.HOTSPOT_ORDERS)

@@ -1,0 +1,1 @@
+"""Rolling per-seller statistics: bounded state, windows and seller-level signals (no Faust)."""
