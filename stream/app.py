@@ -106,8 +106,23 @@ def create_app(
         partitions=settings.topic_partitions,
         use_partitioner=True,
     )
+    # Learned reference prices: one KLL sketch per (brand, category).
+    reference_table = app.Table(
+        "reference-prices",
+        key_type=bytes,
+        value_type=bytes,
+        partitions=settings.topic_partitions,
+        use_partitioner=True,
+    )
     store = CachedSellerStore(seller_table)
     processor = EventProcessor(CompiledRules.build(rules), metrics, store=store)
+    references = processor.detector.references
+    restored = [False]
+
+    def restore_references() -> None:
+        for key, raw in reference_table.items():
+            references.restore(key, raw)
+        restored[0] = True
 
     events_topic = app.topic(
         settings.listings_topic,
@@ -128,6 +143,8 @@ def create_app(
         # Batches: seller states are written once per batch, before the batch's
         # offsets can be committed (see stream.stats.store).
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_wait):
+            if not restored[0]:  # the tables are recovered before the first batch
+                restore_references()
             for event in batch:
                 message = event.message
                 origin = Origin(message.topic, message.partition, message.offset, message.key)
@@ -139,12 +156,15 @@ def create_app(
                         key=alert.seller_id.encode("utf-8"), value=encode(alert)
                     )
             metrics.state_writes.inc(store.flush())
+            for key, raw in references.changes():
+                reference_table[key] = raw
 
     judge_events.__qualname__ = "judge-events"  # what Faust shows in its logs
     app.agent(events_topic, name="judge-events", concurrency=1)(judge_events)
 
     async def forget_cached_states(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
-        store.forget()  # partitions moved: the restored table is the truth again
+        store.forget()  # partitions moved: the restored tables are the truth again
+        restored[0] = False
 
     # Faust types the receiver more narrowly than the signal calls it.
     app.on_partitions_revoked.connect(cast(Any, forget_cached_states))

@@ -18,13 +18,14 @@ from stream.alerts import alert_id
 from stream.rules.config import RulesConfig
 from stream.rules.listing_rules import (
     CompiledRules,
+    compare_price,
     counterfeit_vocabulary,
     listing_brand,
-    price_check,
     price_reason,
 )
 from stream.scoring import combine_scores, severity_for
 from stream.stats.places import different_region, location_code, within
+from stream.stats.reference import ReferenceBook
 from stream.stats.signals import seller_reasons
 from stream.stats.state import DAY_MINUTES, Counter, SellerState
 
@@ -119,6 +120,7 @@ class Detector:
         self.clock = clock
         self.lateness = self.config.statistics.lateness_minutes
         self.watermark = 0  # the latest event minute seen, for expiring silent sellers
+        self.references = ReferenceBook(rules.catalog, self.config.reference_learning)
         self.cooldown = int(self.config.alerting.cooldown_hours * 60)
 
     # ------------------------------------------------------------- helpers
@@ -206,6 +208,32 @@ class Detector:
             },
         )
 
+    def _learn_price(
+        self, listing: ListingEvent, brand: str | None, state: SellerState, minute: int
+    ) -> None:
+        """Feed a genuine-looking new listing's price to the learned references."""
+        if (
+            brand is None
+            or listing.condition != "new"
+            or listing.category is None
+            or listing.price is None
+            or listing.currency is None
+            or state.alert_band >= BANDS["high"]
+        ):
+            return
+        price = self.rules.catalog.convert(listing.price, listing.currency)
+        if price is None:
+            return
+        policy = self.config.reference_learning
+        authorised = {self.rules.brands.canonical(b) or b for b in state.authorized_brands}
+        old_enough = (
+            state.registered_minute is not None
+            and minute - state.registered_minute >= policy.trusted_account_days * DAY_MINUTES
+        )
+        self.references.learn(
+            brand, listing.category, price, trusted=brand in authorised or old_enough
+        )
+
     def _seller_alert(
         self,
         seller_id: str,
@@ -283,8 +311,8 @@ class Detector:
             return judgement
 
         reasons: list[Reason] = []
-        check = price_check(listing, self.rules)
-        brand = check.brand if check is not None else listing_brand(listing, self.rules.brands)
+        brand = listing_brand(listing, self.rules.brands)
+        check = compare_price(listing, brand, self.rules.catalog, self.references)
         if check is not None:
             reason = price_reason(listing, check, self.config.price, self.rules.catalog.currency)
             if reason is not None:
@@ -336,6 +364,9 @@ class Detector:
                     state.add(minute, Counter.FLAGGED_LISTINGS)
 
         listing_alert_band = 0
+        if not replay and judgement.counted and not reasons:
+            self._learn_price(listing, brand, state, minute)
+
         if severity is not None:
             if _should_alert(
                 band,

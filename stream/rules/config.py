@@ -113,6 +113,16 @@ class StatisticsPolicy(_Section):
     retention_days: Annotated[float, Field(ge=7, le=90)] = 8.0
 
 
+class ReferenceLearningPolicy(_Section):
+    """How far prices seen in the stream may move the catalog's reference prices."""
+
+    catalog_weight: Annotated[float, Field(ge=0)] = 50.0
+    min_sample: Annotated[int, Field(ge=1)] = 30
+    floor: Annotated[float, Field(gt=0, le=1)] = 0.6
+    ceiling: Annotated[float, Field(ge=1)] = 2.0
+    trusted_account_days: Annotated[float, Field(ge=0)] = 180.0
+
+
 class AlertPolicy(_Section):
     """Suppression of repeated alerts."""
 
@@ -206,6 +216,7 @@ class RulesConfig(_Section):
     brands: dict[str, list[Annotated[str, Field(min_length=1)]]] = Field(default_factory=dict)
     catalog: list[CatalogEntry] = Field(default_factory=list)
     statistics: StatisticsPolicy = StatisticsPolicy()
+    reference_learning: ReferenceLearningPolicy = ReferenceLearningPolicy()
     alerting: AlertPolicy = AlertPolicy()
     unauthorised_brand: UnauthorisedBrandPolicy = UnauthorisedBrandPolicy()
     seller: SellerPolicy = SellerPolicy()

@@ -7,6 +7,7 @@ no state and never import Faust, so they are unit-tested alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from schemas import ListingEvent, Reason
 from stream.rules.config import PricePolicy, RulesConfig, VocabularyPolicy
@@ -86,24 +87,43 @@ class PriceCheck:
     ratio: float
 
 
-def price_check(listing: ListingEvent, rules: CompiledRules) -> PriceCheck | None:
-    """Compare the price to its reference; None when there is nothing to compare to.
+class ReferenceSource(Protocol):
+    """Anything that knows reference prices: the catalog, or references learned from it."""
 
-    That is: no price or category, no recognised brand, no reference for the
-    brand in this category (or a parent), or a currency without a rate.
+    def reference(self, brand: str, category: str) -> Reference | None:
+        """The reference for ``brand`` in ``category`` or its nearest listed parent."""
+        ...
+
+
+def compare_price(
+    listing: ListingEvent, brand: str | None, catalog: Catalog, references: ReferenceSource
+) -> PriceCheck | None:
+    """Compare the price of a listing of ``brand`` to its reference.
+
+    Returns None when there is nothing to compare: no price or category, no
+    brand, no reference for the brand in this category (or a parent), or a
+    currency without a rate.
     """
-    if listing.price is None or listing.currency is None or listing.category is None:
+    if (
+        brand is None
+        or listing.price is None
+        or listing.currency is None
+        or listing.category is None
+    ):
         return None
-    brand = listing_brand(listing, rules.brands)
-    if brand is None:
-        return None
-    reference = rules.catalog.reference(brand, listing.category)
+    reference = references.reference(brand, listing.category)
     if reference is None:
         return None
-    price = rules.catalog.convert(listing.price, listing.currency)
+    price = catalog.convert(listing.price, listing.currency)
     if price is None:
         return None
     return PriceCheck(brand, reference, price, price / reference.price)
+
+
+def price_check(listing: ListingEvent, rules: CompiledRules) -> PriceCheck | None:
+    """Compare the price to the catalog reference of the listing's brand (see compare_price)."""
+    brand = listing_brand(listing, rules.brands)
+    return compare_price(listing, brand, rules.catalog, rules.catalog)
 
 
 def price_reason(
@@ -222,9 +242,7 @@ def counterfeit_vocabulary(
     )
     groups: dict[tuple[str, ...], list[str]] = {}
     for term in terms:
-        groups.setdefault(tuple(fields_of[term]), []).append(
-            _quoted(term, list(written_of[term]))
-        )
+        groups.setdefault(tuple(fields_of[term]), []).append(_quoted(term, list(written_of[term])))
     noun = "term" if len(terms) == 1 else "terms"
     message = f"Counterfeit {noun} " + "; ".join(
         f"{_listed(quoted)} in the listing's {' and '.join(where)}"

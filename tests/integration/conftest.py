@@ -163,5 +163,12 @@ def start_monitor(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Callable[...
     for monitor in started:
         app_id = monitor.settings.app_id
         doomed.update(monitor_topics(monitor.settings))
-        doomed.update({f"{app_id}-__assignor-__leader", f"{app_id}-seller-state-changelog"})
+        doomed.update(
+            f"{app_id}-{name}"
+            for name in (
+                "__assignor-__leader",
+                "seller-state-changelog",
+                "reference-prices-changelog",
+            )
+        )
     delete_topics(kafka_bootstrap, sorted(doomed))

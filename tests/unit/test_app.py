@@ -12,7 +12,7 @@ def test_topology_is_declared(tmp_path: Path) -> None:
     monitor = create_app(Settings(home=tmp_path, kafka_bootstrap="h1:9092,h2:9092"))
     app = monitor.app
     assert [agent.name for agent in app.agents.values()] == ["judge-events"]
-    assert "seller-state" in app.tables
+    assert {"seller-state", "reference-prices"} <= set(app.tables)
     table = app.tables["seller-state"]
     assert table.use_partitioner
     assert table.changelog_topic.get_topic_name() == "listing-monitor-seller-state-changelog"

@@ -251,3 +251,42 @@ def test_replayed_order_is_not_counted_twice(detector: Detector) -> None:
         detector.on_order(complaint)
     state = detector.store.load("S-1")
     assert state.window(7 * 1440)[4] == 1  # Counter.CF_COMPLAINTS
+
+
+def test_fakes_do_not_drag_the_learned_reference_down(detector: Detector) -> None:
+    fakes = [
+        listing(
+            n,
+            listing_id=f"L-f{n}",
+            seller_id=f"S-f{n}",
+            brand="Nike",
+            category="shoes/sneakers",
+            price=120.0,
+            title="Nike dunk",
+        )
+        for n in range(200)
+    ]
+    for fake in fakes:
+        assert detector.on_listing(fake).alerts, "every fake is flagged"
+    reference = detector.references.reference("Nike", "shoes/sneakers")
+    assert reference is not None
+    assert reference.price == 899.0  # nothing learned from flagged listings
+
+
+def test_honest_prices_are_learned(detector: Detector) -> None:
+    for n in range(100):
+        detector.on_listing(
+            listing(
+                n,
+                listing_id=f"L-h{n}",
+                seller_id=f"S-h{n}",
+                brand="Nike",
+                category="shoes/sneakers",
+                price=999.0,
+                title="Nike Pegasus",
+            )
+        )
+    assert detector.references.learned_count("Nike", "shoes/sneakers") == 100
+    reference = detector.references.reference("Nike", "shoes/sneakers")
+    assert reference is not None
+    assert 960 < reference.price < 999
