@@ -34,6 +34,12 @@ HOTSPOT_LISTING_RULE = "hotspot_region"
 DISPATCH_EVENT_RULE = "dispatch_mismatch"
 HOTSPOT_SELLER_RULE = "hotspot_dispatch"
 
+# Seller-level signals are re-read after a significant event (one that moves a
+# strong signal), else after this many events or minutes of event time: the
+# weak, slow signals (velocity, buyer concentration) need no faster reaction.
+EVAL_EVERY_EVENTS = 16
+EVAL_EVERY_MINUTES = 6 * 60
+
 # Rules that are priors: weight only, never an alert above medium on their own.
 PRIOR_RULES = frozenset({HOTSPOT_LISTING_RULE, HOTSPOT_SELLER_RULE})
 
@@ -121,6 +127,7 @@ class Detector:
         self.lateness = self.config.statistics.lateness_minutes
         self.watermark = 0  # the latest event minute seen, for expiring silent sellers
         self.references = ReferenceBook(rules.catalog, self.config.reference_learning)
+        self._hotspot_cache: dict[tuple[str, str], str | None] = {}
         self.cooldown = int(self.config.alerting.cooldown_hours * 60)
 
     # ------------------------------------------------------------- helpers
@@ -153,6 +160,14 @@ class Detector:
     def _hotspot_region(self, category: str | None, origin: str | None) -> str | None:
         if not category or not origin:
             return None
+        key = (category, origin)
+        if key not in self._hotspot_cache:
+            if len(self._hotspot_cache) >= 65_536:
+                self._hotspot_cache.clear()
+            self._hotspot_cache[key] = self._find_hotspot(category, origin)
+        return self._hotspot_cache[key]
+
+    def _find_hotspot(self, category: str, origin: str) -> str | None:
         path = category.strip("/")
         for hotspot in self.config.hotspots:
             if path == hotspot.category or path.startswith(hotspot.category + "/"):
@@ -242,13 +257,25 @@ class Detector:
         event_time: datetime,
         minute: int,
         covered_band: int = 0,
+        significant: bool = True,
     ) -> tuple[Alert | None, bool]:
         """The seller-level alert for this event, if any, and whether one was suppressed.
 
         ``covered_band`` is the band of a listing-level alert this same event
         already produced: the seller alert is published only if it says more
         (a higher band), so one event does not raise two alerts of the same weight.
+        Unless ``significant``, the signals are re-read only every
+        ``EVAL_EVERY_EVENTS`` events or ``EVAL_EVERY_MINUTES`` minutes.
         """
+        state.eval_events += 1
+        if (
+            not significant
+            and state.alert_event != event_id  # a replay re-publishes its alert
+            and state.eval_events < EVAL_EVERY_EVENTS
+            and minute < state.eval_minute + EVAL_EVERY_MINUTES
+        ):
+            return None, False
+        state.eval_events, state.eval_minute = 0, minute
         reasons = seller_reasons(state, self.config.seller)
         if state.listings:
             hot = state.window(7 * DAY_MINUTES)[Counter.HOTSPOT_ORDERS]
@@ -269,6 +296,7 @@ class Detector:
         score, severity = _score(reasons, self.config)
         band = BANDS[severity]
         if band <= covered_band:
+            state.eval_events = EVAL_EVERY_EVENTS  # not said yet: read again next event
             return None, False
         if not _should_alert(
             band,
@@ -395,8 +423,19 @@ class Detector:
             else:
                 judgement.suppressed += 1
 
+        significant = (
+            bool(reasons)
+            or listing.seller is not None
+            or (listing.quantity or 0) >= self.config.unauthorised_brand.min_quantity
+        )
         seller_alert, suppressed = self._seller_alert(
-            seller_id, state, listing.event_id, listing.event_time, minute, listing_alert_band
+            seller_id,
+            state,
+            listing.event_id,
+            listing.event_time,
+            minute,
+            listing_alert_band,
+            significant,
         )
         if seller_alert is not None:
             judgement.alerts.append(seller_alert)
@@ -416,8 +455,9 @@ class Detector:
             state.remember(order.event_id)
             if judgement.counted:
                 self._count_order(state, order, minute, judgement)
+        significant = order.event_type != "order_placed" or bool(judgement.reasons)
         seller_alert, suppressed = self._seller_alert(
-            seller_id, state, order.event_id, order.event_time, minute
+            seller_id, state, order.event_id, order.event_time, minute, significant=significant
         )
         if seller_alert is not None:
             judgement.alerts.append(seller_alert)

@@ -143,8 +143,8 @@ class SellerPolicy(_Section):
 
     complaints_min_orders: Annotated[int, Field(ge=1)] = 8
     complaints_min_count: Annotated[int, Field(ge=1)] = 3
-    complaints_share: Annotated[float, Field(gt=0, lt=1)] = 0.10
-    complaints_score_min: Score = 55.0
+    complaints_share: Annotated[float, Field(gt=0, lt=1)] = 0.08
+    complaints_score_min: Score = 62.0
     complaints_score_max: Score = 95.0
 
     mismatch_min_orders: Annotated[int, Field(ge=1)] = 3

@@ -147,8 +147,10 @@ def young_account_bulk_stock(state: SellerState, policy: SellerPolicy) -> Reason
     if state.registered_minute is None:
         return None
     age_days = (state.last_minute - state.registered_minute) / DAY_MINUTES
+    if age_days >= policy.young_account_days:
+        return None
     units = state.units_in_stock()
-    if age_days >= policy.young_account_days or units < policy.young_account_min_units:
+    if units < policy.young_account_min_units:
         return None
     score = _scale(
         units,

@@ -18,7 +18,7 @@ configured lateness; later ones are not counted (and the caller counts them).
 
 from __future__ import annotations
 
-import hashlib
+import zlib
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -59,8 +59,11 @@ N_COUNTERS = len(Counter)
 
 
 def short_hash(text: str) -> str:
-    """A 10-hex-digit digest: enough to tell ids apart inside one seller's state."""
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=5).hexdigest()
+    """An 8-hex-digit CRC-32: enough to tell ids apart inside one seller's state.
+
+    Stable across processes (unlike ``hash``), and cheap: it runs per event.
+    """
+    return f"{zlib.crc32(text.encode('utf-8')):08x}"
 
 
 @dataclass(slots=True)
@@ -111,6 +114,8 @@ class SellerState:
     alert_band: int = 0
     alert_minute: int = 0
     alert_event: str | None = None
+    eval_minute: int = 0
+    eval_events: int = 0
 
     # ------------------------------------------------------------- encoding
 
@@ -129,7 +134,14 @@ class SellerState:
                 "l": {k: m.encode() for k, m in self.listings.items()},
                 "g": self.origins,
                 "e": self.recent_events,
-                "x": [self.late_events, self.alert_band, self.alert_minute, self.alert_event],
+                "x": [
+                    self.late_events,
+                    self.alert_band,
+                    self.alert_minute,
+                    self.alert_event,
+                    self.eval_minute,
+                    self.eval_events,
+                ],
             }
         )
 
@@ -144,7 +156,7 @@ class SellerState:
         if not isinstance(data, dict) or data.get("v") != STATE_VERSION:
             raise ValueError("not a seller state of version 1")
         first, last, registered = data["t"]
-        late, band, minute, event = data["x"]
+        late, band, minute, event, eval_minute, eval_events = data["x"]
         return cls(
             first_minute=first,
             last_minute=last,
@@ -162,6 +174,8 @@ class SellerState:
             alert_band=band,
             alert_minute=minute,
             alert_event=event,
+            eval_minute=eval_minute,
+            eval_events=eval_events,
         )
 
     # ------------------------------------------------------------- updating
@@ -182,8 +196,10 @@ class SellerState:
             self.first_minute = self.last_minute = minute
             return True
         if minute > self.last_minute:
+            crossed = minute // FINE_MINUTES != self.last_minute // FINE_MINUTES
             self.last_minute = minute
-            self._expire()
+            if crossed:  # nothing can expire within one 10-minute bucket
+                self._expire()
             return True
         if minute < self.last_minute - lateness_minutes:
             self.late_events += 1
@@ -245,17 +261,15 @@ class SellerState:
 
     def window(self, minutes: int) -> list[int]:
         """Counter sums over the last ``minutes`` (up to 24 h: 10-minute resolution)."""
-        totals = [0] * N_COUNTERS
         if minutes <= FINE_KEEP_MINUTES - FINE_MINUTES:
             oldest = (self.last_minute - minutes) // FINE_MINUTES + 1
-            buckets = (v for k, v in self.fine.items() if k >= oldest)
+            buckets = [v for k, v in self.fine.items() if k >= oldest]
         else:
             oldest = (self.last_minute - minutes) // DAY_MINUTES + 1
-            buckets = (v for k, v in self.days.items() if k >= oldest)
-        for bucket in buckets:
-            for index, value in enumerate(bucket):
-                totals[index] += value
-        return totals
+            buckets = [v for k, v in self.days.items() if k >= oldest]
+        if not buckets:
+            return [0] * N_COUNTERS
+        return [sum(column) for column in zip(*buckets, strict=True)]
 
     def history_days(self) -> float:
         """How many days of this seller's activity the state has seen (at most 7)."""
