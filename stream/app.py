@@ -82,7 +82,7 @@ def create_app(
         broker=broker_urls(settings.bootstrap),
         value_serializer="raw",
         key_serializer="raw",
-        store="memory://",
+        store=settings.store,
         autodiscover=False,
         topic_partitions=settings.topic_partitions,
         topic_replication_factor=1,
@@ -114,7 +114,7 @@ def create_app(
         partitions=settings.topic_partitions,
         use_partitioner=True,
     )
-    store = CachedSellerStore(seller_table)
+    store = CachedSellerStore(seller_table, settings.state_cache_size)
     processor = EventProcessor(CompiledRules.build(rules), metrics, store=store)
     references = processor.detector.references
     restored = [False]
@@ -145,8 +145,11 @@ def create_app(
         async for batch in stream.take_events(settings.batch_size, within=settings.batch_wait):
             if not restored[0]:  # the tables are recovered before the first batch
                 restore_references()
+            last_of_partition: dict[int, Any] = {}
             for event in batch:
                 message = event.message
+                last_of_partition[message.partition] = event
+                store.partition = message.partition
                 origin = Origin(message.topic, message.partition, message.offset, message.key)
                 outcome = handlers[message.topic](event.value, origin)
                 if outcome.dead_letter is not None:
@@ -155,9 +158,16 @@ def create_app(
                     await alerts_topic.send(
                         key=alert.seller_id.encode("utf-8"), value=encode(alert)
                     )
-            metrics.state_writes.inc(store.flush())
+
+            def enter_partition(partition: int, events: dict[int, Any] = last_of_partition) -> None:
+                stream._set_current_event(events[partition])
+
+            metrics.state_writes.inc(store.flush(enter_partition))
+            if batch:  # reference sketches belong to no partition: any event will do
+                stream._set_current_event(batch[-1])
             for key, raw in references.changes():
                 reference_table[key] = raw
+            stream._set_current_event(None)
 
     judge_events.__qualname__ = "judge-events"  # what Faust shows in its logs
     app.agent(events_topic, name="judge-events", concurrency=1)(judge_events)

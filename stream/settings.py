@@ -93,6 +93,18 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds between sweeps that delete sellers silent beyond the retention.",
     )
+    store: str = Field(
+        default="memory://",
+        description=(
+            "Faust table store: `memory://` (state rebuilt from the changelog at start) or "
+            "`rocksdb://` (on disk under LISTING_MONITOR_HOME; needs faust-streaming[rocksdict])."
+        ),
+    )
+    state_cache_size: int = Field(
+        default=100_000,
+        ge=100,
+        description="Seller states kept decoded in memory (least recently used are dropped).",
+    )
     rules_file: Path | None = Field(
         default=None,
         description="Rules configuration (TOML). Unset: the bundled `stream/data/rules.toml`.",

@@ -10,25 +10,34 @@ before it commits input offsets: a crash can replay events, never lose state
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, MutableMapping
 
 from stream.stats.state import DAY_MINUTES, SellerState
 
 
 class CachedSellerStore:
-    """SellerStore backed by ``table`` (seller id bytes -> encoded state)."""
+    """SellerStore backed by ``table`` (seller id bytes -> encoded state).
 
-    def __init__(self, table: MutableMapping[bytes, bytes]) -> None:
+    At most ``cache_size`` decoded states stay in memory (least recently used
+    are dropped after they were written); the table keeps every seller.
+    """
+
+    def __init__(self, table: MutableMapping[bytes, bytes], cache_size: int = 100_000) -> None:
         self.table = table
-        self.cache: dict[str, SellerState] = {}
-        self.dirty: set[str] = set()
+        self.cache_size = cache_size
+        self.cache: OrderedDict[str, SellerState] = OrderedDict()
+        self.dirty: dict[str, int] = {}  # seller id -> partition of the event that changed it
+        self.partition = 0  # partition of the event being processed (set by the agent)
         self.corrupt = 0
         self._sweep: Iterator[bytes] | None = None
 
     def load(self, seller_id: str) -> SellerState:
         """The cached state, else the decoded table value, else a new state."""
         state = self.cache.get(seller_id)
-        if state is None:
+        if state is not None:
+            self.cache.move_to_end(seller_id)
+        else:
             raw = self.table.get(seller_id.encode("utf-8"))
             state = SellerState()
             if raw:
@@ -37,19 +46,41 @@ class CachedSellerStore:
                 except (ValueError, KeyError, TypeError):
                     self.corrupt += 1  # start afresh rather than stop the worker
             self.cache[seller_id] = state
+            self._evict()
         return state
+
+    def _evict(self) -> None:
+        """Keep at most ``cache_size`` decoded states (least recently used go first)."""
+        while len(self.cache) > self.cache_size:
+            oldest = next(iter(self.cache))
+            if oldest in self.dirty:  # written at the next flush; evict after that
+                return
+            del self.cache[oldest]
 
     def save(self, seller_id: str, state: SellerState) -> None:
         """Mark the seller's state for the next flush."""
         self.cache[seller_id] = state
-        self.dirty.add(seller_id)
+        self.dirty[seller_id] = self.partition
 
-    def flush(self) -> int:
-        """Write every changed state to the table; return how many were written."""
-        for seller_id in self.dirty:
-            self.table[seller_id.encode("utf-8")] = self.cache[seller_id].encode()
+    def flush(self, enter_partition: Callable[[int], None] | None = None) -> int:
+        """Write every changed state to the table; return how many were written.
+
+        Args:
+            enter_partition: Called before the writes of each source partition;
+                stores that keep one database per partition (RocksDB) need the
+                agent to enter the context of an event of that partition.
+        """
+        by_partition: dict[int, list[str]] = {}
+        for seller_id, partition in self.dirty.items():
+            by_partition.setdefault(partition, []).append(seller_id)
+        for partition, sellers in by_partition.items():
+            if enter_partition is not None:
+                enter_partition(partition)
+            for seller_id in sellers:
+                self.table[seller_id.encode("utf-8")] = self.cache[seller_id].encode()
         written = len(self.dirty)
         self.dirty.clear()
+        self._evict()
         return written
 
     def forget(self) -> None:
@@ -95,6 +126,6 @@ class CachedSellerStore:
         for key in doomed:
             seller_id = key.decode("utf-8", errors="replace")
             self.cache.pop(seller_id, None)
-            self.dirty.discard(seller_id)
+            self.dirty.pop(seller_id, None)
             del self.table[key]
         return len(doomed)

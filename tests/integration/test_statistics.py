@@ -81,11 +81,16 @@ def send_history(monitor: RunningMonitor, seller: str) -> None:
         monitor.send("orders", refund(seller, n, 300 + n * 30), key=seller.encode())
 
 
-@pytest.mark.parametrize("how", ["graceful", "killed"])
-def test_restart_mid_history_loses_no_statistics(start_monitor: Start, how: str) -> None:
-    seller = f"S-restart-{how}"
+@pytest.mark.parametrize(
+    ("how", "store"),
+    [("graceful", "memory://"), ("killed", "memory://"), ("graceful", "rocksdb://")],
+)
+def test_restart_mid_history_loses_no_statistics(
+    start_monitor: Start, how: str, store: str
+) -> None:
+    seller = f"S-restart-{how}-{store.rstrip(':/')}"
     # a short session timeout: after a kill, the group waits that long for the dead member
-    first = start_monitor(session_timeout=8.0)
+    first = start_monitor(session_timeout=8.0, store=store)
     send_history(first, seller)
     assert first.wait_for_metric(ORDERS_VALID, 12) == 12, first.log_tail()
     assert first.alerts(1, timeout=2) == [], "two complaints in ten orders must not alert yet"

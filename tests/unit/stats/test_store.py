@@ -1,0 +1,54 @@
+"""The write-behind seller store over a byte mapping."""
+
+from __future__ import annotations
+
+from stream.stats.state import DAY_MINUTES, SellerState
+from stream.stats.store import CachedSellerStore
+
+T0 = 29_000_000
+
+
+def test_states_are_written_once_per_flush_and_read_back() -> None:
+    table: dict[bytes, bytes] = {}
+    store = CachedSellerStore(table)
+    state = store.load("S-1")
+    state.advance(T0, 10)
+    store.save("S-1", state)
+    store.save("S-1", state)
+    assert table == {}
+    assert store.flush() == 1
+    assert store.flush() == 0
+    fresh = CachedSellerStore(table)
+    assert fresh.load("S-1") == state
+
+
+def test_corrupt_state_starts_afresh() -> None:
+    store = CachedSellerStore({b"S-1": b"not json"})
+    assert store.load("S-1") == SellerState()
+    assert store.corrupt == 1
+
+
+def test_cache_is_bounded_and_keeps_unwritten_states() -> None:
+    table: dict[bytes, bytes] = {}
+    store = CachedSellerStore(table, cache_size=2)
+    for n in range(5):
+        state = store.load(f"S-{n}")
+        state.advance(T0 + n, 10)
+        store.save(f"S-{n}", state)
+    assert len(store.cache) == 5  # all dirty: nothing is dropped before it is written
+    store.flush()
+    assert len(store.cache) == 2
+    assert store.load("S-0").last_minute == T0  # read back from the table
+
+
+def test_silent_sellers_expire() -> None:
+    table: dict[bytes, bytes] = {}
+    store = CachedSellerStore(table)
+    for n, minute in enumerate((T0, T0 + 9 * DAY_MINUTES)):
+        state = store.load(f"S-{n}")
+        state.advance(minute, 10)
+        store.save(f"S-{n}", state)
+    store.flush()
+    assert store.expire(T0 + 9 * DAY_MINUTES, retention_days=8) == 1
+    assert list(table) == [b"S-1"]
+    assert "S-0" not in store.cache
