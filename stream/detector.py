@@ -21,6 +21,7 @@ from stream.rules.listing_rules import (
     compare_price,
     counterfeit_vocabulary,
     listing_brand,
+    misspelled_brand,
     price_reason,
 )
 from stream.scoring import combine_scores, severity_for
@@ -348,6 +349,9 @@ class Detector:
         vocabulary = counterfeit_vocabulary(listing, self.rules, self.config.vocabulary)
         if vocabulary is not None:
             reasons.append(vocabulary)
+        misspelling = misspelled_brand(listing, self.rules, self.config.vocabulary)
+        if misspelling is not None:
+            reasons.append(misspelling)
         unauthorised = self._unauthorised_bulk(listing, brand, state, minute)
         if unauthorised is not None:
             reasons.append(unauthorised)

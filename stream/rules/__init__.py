@@ -5,6 +5,7 @@ from stream.rules.listing_rules import (
     CompiledRules,
     counterfeit_vocabulary,
     evaluate_listing,
+    misspelled_brand,
     price_far_below_reference,
 )
 
@@ -16,5 +17,6 @@ __all__ = [
     "counterfeit_vocabulary",
     "evaluate_listing",
     "load_rules",
+    "misspelled_brand",
     "price_far_below_reference",
 ]

@@ -278,26 +278,29 @@ def misspelled_brand(
         The reason, or None when every brand is written as listed.
     """
     found: list[tuple[str, BrandHit]] = []
+    if listing.title:
+        found.extend(("title", hit) for hit in rules.brands.altered(listing.title))
     declared = rules.brands.resolve(listing.brand)
     if declared is not None and declared.altered:
         found.append(("brand", declared))
-    if listing.title:
-        found.extend(("title", hit) for hit in rules.brands.altered(listing.title))
     if not found:
         return None
-    seen: set[tuple[str, str]] = set()
-    parts: list[str] = []
-    matches: list[dict[str, object]] = []
+    fields_of: dict[tuple[str, str], list[str]] = {}
+    first: dict[tuple[str, str], BrandHit] = {}
     for field, hit in found:
         key = (hit.written.casefold(), hit.brand)
-        if key in seen:
-            continue
-        seen.add(key)
+        fields_of.setdefault(key, []).append(field)
+        first.setdefault(key, hit)
+    parts: list[str] = []
+    matches: list[dict[str, object]] = []
+    for key, fields in fields_of.items():
+        hit = first[key]
         kind = "a misspelling" if hit.evasion == "misspelling" else "a look-alike spelling"
-        where = "Title" if field == "title" else "Brand field"
-        parts.append(f"{where} writes '{hit.written}', {kind} of {hit.brand}")
+        where = " and ".join("title" if f == "title" else "brand field" for f in fields)
+        verb = "writes" if len(fields) == 1 else "write"
+        parts.append(f"{where.capitalize()} {verb} '{hit.written}', {kind} of {hit.brand}")
         matches.append(
-            {"field": field, "written": hit.written, "brand": hit.brand, "evasion": hit.evasion}
+            {"fields": fields, "written": hit.written, "brand": hit.brand, "evasion": hit.evasion}
         )
     return Reason(
         rule=MISSPELLED_BRAND_RULE,

@@ -42,27 +42,73 @@ def _trie_branches(node: _Trie, last: str) -> str:
     return "(?:" + "|".join(alternatives) + ")"
 
 
-def _term_pattern(terms: Iterable[str]) -> re.Pattern[str]:
-    """One regex over all terms (already normalised), bounded by non-word-characters.
-
-    A term that starts or ends with a letter or digit must not continue a word
-    (``lv`` does not match inside ``silver``); CJK terms need no boundary since
-    Chinese has no spaces between words. The terms are compiled as a trie whose
-    every top-level branch starts with a literal character, so the regex engine
-    skips positions no term can start at and tries one branch at the others;
-    longer terms win over their prefixes (``aaa+`` over ``aaa``).
-    """
+def _trie(terms: Iterable[str]) -> _Trie:
     trie: _Trie = {}
     for term in terms:
         node = trie
         for char in term:
             node = node.setdefault(char, {})
         node[_END] = {}
-    branches = []
-    for char, child in sorted(trie.items()):
-        head = rf"(?<![a-z0-9]{re.escape(char)})" if _boundary(char) else ""
-        branches.append(re.escape(char) + head + _trie_branches(child, char))
-    return re.compile("|".join(branches) or r"(?!x)x")
+    return trie
+
+
+@dataclass(frozen=True)
+class TermPattern:
+    """Compiled terms (already normalised), bounded by non-word-characters.
+
+    A term that starts or ends with a letter or digit must not continue a word
+    (``lv`` does not match inside ``silver``); CJK terms need no boundary since
+    Chinese has no spaces between words. Terms are compiled as tries, so the
+    regex engine tries one branch per character and longer terms win over
+    their prefixes (``aaa+`` over ``aaa``): one regex for terms that start with
+    a letter or digit, tried at word starts only, and one for the others, whose
+    literal first characters let the engine skip every other position.
+    """
+
+    latin: re.Pattern[str] | None
+    other: re.Pattern[str] | None
+
+    @classmethod
+    def compile(cls, terms: Iterable[str]) -> TermPattern:
+        """Compile the terms.
+
+        Args:
+            terms: Normalised terms.
+
+        Returns:
+            The compiled pattern.
+        """
+        terms = set(terms)
+        latin = _trie(t for t in terms if _boundary(t[0]))
+        other = _trie(t for t in terms if not _boundary(t[0]))
+        latin_regex = "|".join(
+            re.escape(char) + _trie_branches(child, char) for char, child in sorted(latin.items())
+        )
+        other_regex = "|".join(
+            re.escape(char) + _trie_branches(child, char) for char, child in sorted(other.items())
+        )
+        return cls(
+            re.compile(rf"(?<![a-z0-9])(?=[a-z0-9])(?:{latin_regex})") if latin else None,
+            re.compile(other_regex) if other else None,
+        )
+
+    def finditer(self, text: str) -> list[re.Match[str]]:
+        """Every match in ``text``, in no particular order."""
+        matches: list[re.Match[str]] = []
+        if self.latin is not None:
+            matches.extend(self.latin.finditer(text))
+        if self.other is not None:
+            matches.extend(self.other.finditer(text))
+        return matches
+
+    def search(self, text: str) -> re.Match[str] | None:
+        """The first match in ``text``, or None."""
+        first = self.latin.search(text) if self.latin is not None else None
+        if self.other is not None:
+            match = self.other.search(text, 0, first.start() if first else len(text))
+            if match is not None:
+                return match
+        return first
 
 
 def _lookalike_eligible(form: str, min_length: int) -> bool:
@@ -190,7 +236,6 @@ def _word_edits(
 _FUZZY_WORD = re.compile(r"(?<![a-z0-9])[a-z](?:[a-z0-9]*[a-z])?(?![a-z0-9])")
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 _WORD_GAP = frozenset({" ", "-", " - ", "_", "."})
-_UNSEEN = object()
 _CACHE_LIMIT = 50_000
 
 
@@ -215,15 +260,17 @@ class BrandIndex:
       (``canada moose``), and never overlapping a brand named exactly
       (``top north face`` names North Face);
 
-    always with the first letter kept, the near miss at least five characters
-    long, and never for a word listed in ``not_misspellings`` (real words
-    that happen to be one edit from a brand: ``carrier``, ``channel``). A
-    plural (``Nikes``, ``Rolexes``) is the brand itself, not a misspelling.
+    always with the first letter kept, the near miss at least four letters
+    long (``Guci``), without digits left after folding look-alikes
+    (``Omega3`` is no misspelling), and never for a word listed in
+    ``not_misspellings`` (real words that happen to be one edit from a brand:
+    ``carrier``, ``channel``, ``role``). A plural (``Nikes``, ``Rolexes``)
+    is the brand itself, not a misspelling.
     """
 
     canonical_by_alias: dict[str, str]
-    pattern: re.Pattern[str]
-    lookalike_pattern: re.Pattern[str]
+    pattern: TermPattern
+    lookalike_pattern: TermPattern
     by_folded: dict[str, tuple[str, str]]
     fuzzy: dict[tuple[str, int], tuple[_FuzzyAlias, ...]]
     not_misspellings: frozenset[str]
@@ -235,6 +282,7 @@ class BrandIndex:
     _near_misses: dict[str, _FuzzyAlias | None] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _interesting: set[str] = field(default_factory=set, compare=False, repr=False)
 
     @classmethod
     def build(
@@ -286,19 +334,20 @@ class BrandIndex:
                 if len(head) < 5:  # short words must be written exactly
                     gram_starts.add(head)
                 else:
+                    # a near miss keeps the first two letters ("louis vuiton")
                     gram_start_buckets.update(
-                        (head[0], n) for n in range(len(head) - 1, len(head) + 2)
+                        (head[:2], n) for n in range(len(head) - 1, len(head) + 2)
                     )
             entry = _FuzzyAlias(key, canonical, alias)
             n = len(key)
             edits = _max_edits(n, two_edits_from)
-            lengths = (n, n + 1) if n == 4 else range(max(5, n - edits), n + edits + 1)
+            lengths = (n, n + 1) if n == 4 else range(max(4, n - edits), n + edits + 1)
             for length in lengths:
                 fuzzy.setdefault((key[0], length), []).append(entry)
         return cls(
             canonical_by_alias=by_alias,
-            pattern=_term_pattern(by_alias),
-            lookalike_pattern=_term_pattern(by_folded),
+            pattern=TermPattern.compile(by_alias),
+            lookalike_pattern=TermPattern.compile(by_folded),
             by_folded=by_folded,
             fuzzy={k: tuple(v) for k, v in fuzzy.items()},
             not_misspellings=frozenset(normalize(w) for w in not_misspellings),
@@ -450,65 +499,86 @@ class BrandIndex:
     def _near_misses_in(self, forms: TextForms) -> list[tuple[int, int, _FuzzyAlias]]:
         """Words and runs of words of ``forms.plain`` that nearly spell a long alias.
 
-        Runs once per title over every word, so the common path (a word seen
-        before) is one dictionary look-up.
+        Every word's verdict is cached, together with the set of words worth a
+        closer look (near misses, and words that may start a several-word
+        alias), so a title of words seen before costs a few set operations.
         """
         plain = forms.plain
         folded = fold_lookalikes_keep_l(plain)
-        words = [
-            m
-            for m in _ASCII_WORD.finditer(folded)
-            if len(m.group()) >= 4 or m.group() in self.gram_starts
-        ]
-        cache = self._near_misses
+        words = _ASCII_WORD.findall(folded)
+        distinct = set(words)
+        unseen = distinct.difference(self._near_misses)
+        if unseen:
+            if len(self._near_misses) + len(unseen) >= _CACHE_LIMIT:
+                self._forget()
+                unseen = distinct
+            for word in unseen:
+                self._near_miss(word)
+        interesting = distinct & self._interesting
+        if not interesting:
+            return []
+        spans = [m.span() for m in _ASCII_WORD.finditer(folded)]
         found: list[tuple[int, int, _FuzzyAlias]] = []
         skip_to = 0
-        for i, first in enumerate(words):
-            if i < skip_to:
+        for i, word in enumerate(words):
+            if i < skip_to or word not in interesting:
                 continue
-            key = first.group()
-            near = cache.get(key, _UNSEEN)
-            if near is _UNSEEN:
-                near = self._near_miss(key)
-            last = first
-            if near is None and (
-                key in self.gram_starts or (key[0], len(key)) in self.gram_start_buckets
-            ):
+            near = self._near_misses.get(word)
+            last = i
+            if near is None:  # a word that may start a several-word alias
+                key = word
                 for j in range(i + 1, min(i + self.max_words, len(words))):
-                    nxt = words[j]
-                    if folded[last.end() : nxt.start()] not in _WORD_GAP:
+                    if folded[spans[j - 1][1] : spans[j][0]] not in _WORD_GAP:
                         break
-                    key = f"{key} {nxt.group()}"
-                    last = nxt
+                    key = f"{key} {words[j]}"
                     near = self._near_miss(key)
                     if near is not None:
-                        skip_to = j + 1
+                        last = j
                         break
+            if near is None:
+                continue
+            start, end = spans[i][0], spans[last][1]
             if (
-                isinstance(near, _FuzzyAlias)
-                and plain[first.start()].isalpha()
-                and plain[last.end() - 1].isalpha()
-                and not any(c.isdigit() for c in folded[first.start() : last.end()])
+                plain[start].isalpha()
+                and plain[end - 1].isalpha()
+                and not any(c.isdigit() for c in folded[start:end])
             ):
-                found.append((first.start(), last.end(), near))
+                found.append((start, end, near))
+                skip_to = last + 1
         return found
 
+    def _forget(self) -> None:
+        """Empty the bounded caches of word verdicts."""
+        self._near_misses.clear()
+        self._interesting.clear()
+
     def _near_miss(self, key: str) -> _FuzzyAlias | None:
-        """The alias ``key`` (look-alike-folded, words joined by one space) nearly spells."""
+        """The alias ``key`` (look-alike-folded, words joined by one space) nearly spells.
+
+        The verdict is cached; a single word worth a closer look in a text (a
+        near miss, or one that may start a several-word alias) is also noted in
+        ``_interesting``.
+        """
         cache = self._near_misses
         if key in cache:
             return cache[key]
-        result = self._compare(key) if (key[0], len(key)) in self.fuzzy else None
         if len(cache) >= _CACHE_LIMIT:
-            cache.clear()
+            self._forget()
+        result = self._compare(key) if len(key) >= 4 and (key[0], len(key)) in self.fuzzy else None
         cache[key] = result
+        if " " not in key and (
+            result is not None
+            or key in self.gram_starts
+            or (key[:2], len(key)) in self.gram_start_buckets
+        ):
+            self._interesting.add(key)
         return result
 
     def _compare(self, key: str) -> _FuzzyAlias | None:
         if (
             key in self.canonical_by_alias
             or key in self.not_misspellings
-            or fold_lookalikes(key) in self.by_folded
+            or key.replace("l", "i") in self.by_folded  # keys are [a-z0-9 ] folded but for l
         ):
             return None  # an alias as listed, a real word, or a look-alike (found apart)
         for plural in ("s", "es"):
@@ -602,9 +672,9 @@ class Lexicon:
     does not count.
     """
 
-    pattern: re.Pattern[str]
+    pattern: TermPattern
     ignore_phrases: tuple[str, ...]
-    lookalike_pattern: re.Pattern[str] | None = None
+    lookalike_pattern: TermPattern | None = None
     term_by_form: dict[str, str] = field(default_factory=dict)
     term_by_folded: dict[str, tuple[str, str]] = field(default_factory=dict)
     alias_forms: frozenset[str] = frozenset()
@@ -637,14 +707,20 @@ class Lexicon:
         for term, spellings in (aliases or {}).items():
             for spelling in spellings:
                 term_by_form.setdefault(normalize(spelling), term)
+        for form, term in list(term_by_form.items()):
+            # several words run together, or spaced out letter by letter
+            # ("m i r r o r  q u a l i t y" joins to "mirrorquality")
+            compact = form.replace(" ", "")
+            if compact != form and len(compact) >= 6 and compact.isascii():
+                term_by_form.setdefault(compact, term)
         term_by_folded: dict[str, tuple[str, str]] = {}
         for form, term in term_by_form.items():
             if _lookalike_eligible(form, min_lookalike_length):
                 term_by_folded.setdefault(fold_lookalikes(form), (term, form))
         return cls(
-            pattern=_term_pattern(term_by_form),
+            pattern=TermPattern.compile(term_by_form),
             ignore_phrases=tuple(dict.fromkeys(normalize(p) for p in ignore_phrases)),
-            lookalike_pattern=_term_pattern(term_by_folded) if term_by_folded else None,
+            lookalike_pattern=TermPattern.compile(term_by_folded) if term_by_folded else None,
             term_by_form=term_by_form,
             term_by_folded=term_by_folded,
             alias_forms=frozenset(term_by_form) - listed,
@@ -703,17 +779,22 @@ class Lexicon:
                 add(start, end, form, term, evasions)
         if not hits:
             return []
-        ignored = self._ignored_spans(plain)
+        ignored = self._ignored_spans(forms)
         return sorted(
             (h for h in hits.values() if not _spans_overlap(h.start, h.end, ignored)),
             key=lambda h: h.start,
         )
 
-    def _ignored_spans(self, plain: str) -> list[tuple[int, int]]:
+    def _ignored_spans(self, forms: TextForms) -> list[tuple[int, int]]:
+        """Spans of ``forms.plain`` covered by an ignore phrase, as written or spaced out."""
         spans = []
-        for phrase in self.ignore_phrases:
-            start = plain.find(phrase)
-            while start >= 0:
-                spans.append((start, start + len(phrase)))
-                start = plain.find(phrase, start + 1)
+        for text in (forms.plain, forms.collapsed) if forms.spaced else (forms.plain,):
+            for phrase in self.ignore_phrases:
+                start = text.find(phrase)
+                while start >= 0:
+                    end = start + len(phrase)
+                    spans.append(
+                        forms.plain_span(start, end) if text is not forms.plain else (start, end)
+                    )
+                    start = text.find(phrase, start + 1)
         return spans

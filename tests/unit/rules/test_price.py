@@ -118,3 +118,37 @@ def test_used_goods_get_a_looser_band(make_listing: Make, rules: CompiledRules) 
     )
     assert very_cheap_used is not None
     assert "(refurbished)" in very_cheap_used.message
+
+
+@pytest.mark.parametrize(
+    ("brand", "title"),
+    [
+        (None, "Addidas Samba OG"),  # misspelled in the title
+        (None, "A d i d a s Samba OG"),  # spaced out
+        (None, "阿迪达斯 三叶草 板鞋"),  # Chinese name
+        ("Adidos", "Samba OG"),  # misspelled brand field
+    ],
+)
+def test_brand_is_recognised_under_evasion(
+    make_listing: Make, rules: CompiledRules, brand: str | None, title: str
+) -> None:
+    reason = price_far_below_reference(
+        make_listing(brand=brand, title=title, price=60.0), rules, rules.config.price
+    )
+    assert reason is not None
+    assert reason.evidence["brand"] == "Adidas"
+
+
+@pytest.mark.parametrize(
+    ("title", "category"),
+    [
+        ("Canon EOS 5D Mark IV strap bag", "bags/handbags"),  # "IV" is not "LV"
+        ("Carrier bag, canvas", "bags/handbags"),  # not Cartier
+        ("Apple slicer and corer", "home/kitchen"),  # Apple named, but no kitchen reference
+    ],
+)
+def test_lookalike_words_are_not_priced_as_brands(
+    make_listing: Make, rules: CompiledRules, title: str, category: str
+) -> None:
+    listing = make_listing(brand=None, title=title, category=category, price=20.0)
+    assert check(listing, rules) is None

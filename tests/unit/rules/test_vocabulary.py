@@ -70,9 +70,37 @@ def test_more_terms_score_higher_up_to_the_cap(make_listing: Make, rules: Compil
         "Imitation leather wallet",
         "100% authentic, no fakes",
         "全新正品 耐克跑鞋",
+        "Original packaging, no replicas",
+        "高仿真绿植 客厅装饰",  # lifelike artificial plants
+        "1:1 scale model",
+        "Size S M L XL",
     ],
 )
 def test_honest_wording_is_not_flagged(
     make_listing: Make, rules: CompiledRules, title: str
 ) -> None:
     assert terms(make_listing(title=title), rules) == []
+
+
+@pytest.mark.parametrize(
+    ("title", "term"),
+    [
+        ("r e p l i c a bag", "replica"),
+        ("r3plica bag", "replica"),
+        ("耐克 高 仿", "高仿"),
+        ("gaofang AJ1", "高仿"),
+    ],
+)
+def test_evasions_report_the_listed_term(
+    make_listing: Make, rules: CompiledRules, title: str, term: str
+) -> None:
+    assert terms(make_listing(title=title), rules) == [term]
+
+
+def test_message_quotes_a_term_written_as_listed_plainly(
+    make_listing: Make, rules: CompiledRules
+) -> None:
+    listing = make_listing(title="Replica bag")
+    reason = counterfeit_vocabulary(listing, rules, rules.config.vocabulary)
+    assert reason is not None
+    assert reason.message == "Counterfeit term 'replica' in the listing's title"
