@@ -34,14 +34,25 @@ def _scale(value: float, low: float, high: float, score_low: float, score_high: 
     return round(score_low + (score_high - score_low) * fraction, 1)
 
 
-def counterfeit_complaints(week: list[int], policy: SellerPolicy) -> Reason | None:
-    """Share of the week's orders refunded or disputed as counterfeit."""
-    orders, complaints = week[Counter.ORDERS], week[Counter.CF_COMPLAINTS]
-    if orders < policy.complaints_min_orders or complaints < policy.complaints_min_count:
+def counterfeit_complaints(
+    week: list[int], recent: list[int], policy: SellerPolicy
+) -> Reason | None:
+    """Share of orders refunded or disputed as counterfeit, over 7 days or the last 2.
+
+    The shorter window catches a share that is growing: complaints lag their
+    orders, so over a week a rising share is diluted by the quiet early days.
+    """
+    best: tuple[float, int, int, str] | None = None
+    for window, label in ((week, "7 days"), (recent, "the last 2 days")):
+        orders, complaints = window[Counter.ORDERS], window[Counter.CF_COMPLAINTS]
+        if orders < policy.complaints_min_orders or complaints < policy.complaints_min_count:
+            continue
+        share = complaints / orders
+        if share >= policy.complaints_share and (best is None or share > best[0]):
+            best = (share, complaints, orders, label)
+    if best is None:
         return None
-    share = complaints / orders
-    if share < policy.complaints_share:
-        return None
+    share, complaints, orders, label = best
     score = _scale(
         share,
         policy.complaints_share,
@@ -53,10 +64,15 @@ def counterfeit_complaints(week: list[int], policy: SellerPolicy) -> Reason | No
         rule=COMPLAINTS_RULE,
         score=score,
         message=(
-            f"{complaints} of {orders} orders in 7 days ({share:.0%}) were refunded or "
+            f"{complaints} of {orders} orders in {label} ({share:.0%}) were refunded or "
             f"disputed as counterfeit (threshold {policy.complaints_share:.0%})"
         ),
-        evidence={"complaints": complaints, "orders": orders, "share": round(share, 3)},
+        evidence={
+            "complaints": complaints,
+            "orders": orders,
+            "share": round(share, 3),
+            "window": label,
+        },
     )
 
 
@@ -238,7 +254,7 @@ def seller_reasons(state: SellerState, policy: SellerPolicy) -> list[Reason]:
     day = state.window(DAY_MINUTES)
     week = state.window(WEEK)
     candidates = (
-        counterfeit_complaints(week, policy),
+        counterfeit_complaints(week, state.window(2 * DAY_MINUTES), policy),
         dispatch_mismatch_rate(week, state, policy),
         repeatedly_flagged_listings(week, policy),
         branded_discount_profile(week, state, policy),

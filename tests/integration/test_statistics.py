@@ -112,7 +112,12 @@ def test_restart_mid_history_loses_no_statistics(
     assert alert["seller_id"] == seller
     complaints = [r for r in alert["reasons"] if r["rule"] == "counterfeit_complaints"]
     assert complaints, alert
-    assert complaints[0]["evidence"] == {"complaints": 3, "orders": 10, "share": 0.3}
+    assert complaints[0]["evidence"] == {
+        "complaints": 3,
+        "orders": 10,
+        "share": 0.3,
+        "window": "7 days",
+    }
     if how == "graceful":
         # the restarted worker judged only the new event: the rest came from the changelog
         assert second.metric(ORDERS_VALID) == 1
