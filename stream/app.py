@@ -159,6 +159,11 @@ def create_app(
                         key=alert.seller_id.encode("utf-8"), value=encode(alert)
                     )
 
+            # Table stores that keep one database per partition (RocksDB) write
+            # in the context of an event of that partition. This block has no
+            # await, so the take() buffer filler never sees the borrowed event.
+            previous = stream.current_event
+
             def enter_partition(partition: int, events: dict[int, Any] = last_of_partition) -> None:
                 stream._set_current_event(events[partition])
 
@@ -167,7 +172,7 @@ def create_app(
                 stream._set_current_event(batch[-1])
             for key, raw in references.changes():
                 reference_table[key] = raw
-            stream._set_current_event(None)
+            stream._set_current_event(previous)
 
     judge_events.__qualname__ = "judge-events"  # what Faust shows in its logs
     app.agent(events_topic, name="judge-events", concurrency=1)(judge_events)

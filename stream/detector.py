@@ -455,7 +455,7 @@ class Detector:
         self.watermark = max(self.watermark, minute)
         judgement = Judgement()
         if not state.seen(order.event_id):
-            judgement.counted = state.advance(minute, self.lateness)
+            judgement.counted = state.advance(minute, self.lateness, stream=1)
             state.remember(order.event_id)
             if judgement.counted:
                 self._count_order(state, order, minute, judgement)

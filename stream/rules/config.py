@@ -109,7 +109,7 @@ class VocabularyPolicy(_Section):
 class StatisticsPolicy(_Section):
     """How rolling seller statistics treat time."""
 
-    lateness_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = 10
+    lateness_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = 60
     retention_days: Annotated[float, Field(ge=7, le=90)] = 8.0
 
 

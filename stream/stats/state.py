@@ -116,6 +116,7 @@ class SellerState:
     alert_event: str | None = None
     eval_minute: int = 0
     eval_events: int = 0
+    stream_minutes: list[int] = field(default_factory=lambda: [0, 0])
 
     # ------------------------------------------------------------- encoding
 
@@ -125,6 +126,7 @@ class SellerState:
             {
                 "v": STATE_VERSION,
                 "t": [self.first_minute, self.last_minute, self.registered_minute],
+                "s": self.stream_minutes,
                 "r": self.registered_origin,
                 "a": self.authorized_brands,
                 "f": {str(k): v for k, v in self.fine.items()},
@@ -161,6 +163,7 @@ class SellerState:
             first_minute=first,
             last_minute=last,
             registered_minute=registered,
+            stream_minutes=data["s"],
             registered_origin=data["r"],
             authorized_brands=data["a"],
             fine={int(k): v for k, v in data["f"].items()},
@@ -190,21 +193,29 @@ class SellerState:
         if len(self.recent_events) > RECENT_EVENT_IDS:
             del self.recent_events[: len(self.recent_events) - RECENT_EVENT_IDS]
 
-    def advance(self, minute: int, lateness_minutes: int) -> bool:
-        """Move the seller's clock to ``minute``; False if the event is too late to count."""
+    def advance(self, minute: int, lateness_minutes: int, stream: int = 0) -> bool:
+        """Move the seller's clocks to ``minute``; False if the event is too late to count.
+
+        Lateness is measured within one input stream (0: listings, 1: orders):
+        each topic is read in order, but the two may drift apart while the
+        worker catches up, and that drift is no reason to drop an event. The
+        windows are read as of the latest minute of either stream.
+        """
+        clocks = self.stream_minutes
+        if minute < clocks[stream] - lateness_minutes:
+            self.late_events += 1
+            return False
+        clocks[stream] = max(clocks[stream], minute)
         if not self.first_minute:
             self.first_minute = self.last_minute = minute
-            return True
+        elif minute < self.first_minute:
+            self.first_minute = minute
         if minute > self.last_minute:
             crossed = minute // FINE_MINUTES != self.last_minute // FINE_MINUTES
             self.last_minute = minute
             if crossed:  # nothing can expire within one 10-minute bucket
                 self._expire()
-            return True
-        if minute < self.last_minute - lateness_minutes:
-            self.late_events += 1
-            return False
-        return True
+        return minute > self.last_minute - DAYS_KEPT * DAY_MINUTES
 
     def add(self, minute: int, counter: Counter, amount: int = 1) -> None:
         """Add ``amount`` to ``counter`` in the buckets of ``minute``."""

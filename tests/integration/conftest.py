@@ -97,9 +97,9 @@ class RunningMonitor:
                 with urllib.request.urlopen(url, timeout=2) as response:
                     body = response.read().decode()
                 break
-            except OSError:
+            except OSError as exc:
                 if time.monotonic() > deadline:
-                    raise
+                    raise AssertionError(f"no metrics at {url}: {exc}\n{self.log_tail()}") from exc
                 time.sleep(0.3)
         for line in body.splitlines():
             if line.startswith(name + " "):

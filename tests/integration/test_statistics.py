@@ -132,7 +132,7 @@ def test_out_of_order_events_within_lateness_count_later_ones_do_not(
     monitor.send("listings", shop_listing(seller), key=seller.encode())
     for n in range(10):
         monitor.send("orders", order(seller, n, 600 + n), key=seller.encode())
-    # 5 minutes late: within the default 10-minute lateness, counted
+    # 5 minutes late: within the default 60-minute lateness, counted
     monitor.send("orders", refund(seller, 0, 605), key=seller.encode())
     monitor.send("orders", refund(seller, 1, 606), key=seller.encode())
     # 5 hours late: judged but not counted in the windows

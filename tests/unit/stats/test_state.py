@@ -109,3 +109,13 @@ def test_typical_state_size_is_small() -> None:
             state.remember(f"e-{day}-{n}")
     size = len(state.encode())
     assert 1_000 < size < 12_000, size
+
+
+def test_drift_between_the_two_streams_is_not_lateness() -> None:
+    state = SellerState()
+    assert state.advance(T0 + 600, lateness_minutes=10, stream=0)  # listings run ahead
+    assert state.advance(T0, lateness_minutes=10, stream=1)  # orders catch up later
+    assert state.advance(T0 + 5, lateness_minutes=10, stream=1)
+    assert not state.advance(T0 - 60, lateness_minutes=10, stream=1)  # late within orders
+    assert state.late_events == 1
+    assert state.last_minute == T0 + 600
