@@ -1,0 +1,144 @@
+"""``listing-monitor bench``: events/s against a bare Faust agent, alert latency, peak RSS."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from typing import Annotated
+
+import orjson
+import typer
+from kafka.errors import KafkaError
+from rich.table import Table
+
+from stream.bench import (
+    P99_TARGET_MS,
+    RATIO_TARGET,
+    BenchError,
+    BenchOptions,
+    BenchResult,
+    run_bench,
+)
+from stream.cli._common import console, err_console, fail, load_settings
+from stream.kafka_local import LocalKafka, LocalKafkaError
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _verdict(met: bool) -> str:
+    return "[bold green]met[/]" if met else "[bold red]missed[/]"
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.1f}"
+
+
+def _mib(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.1f} MiB"
+
+
+def render_result(result: BenchResult) -> None:
+    """Print the one results table."""
+    data = result.to_dict()
+    rss = data["peak_rss_mib"]
+    latency = result.latency
+    table = Table(title="listing-monitor bench", title_justify="left")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_column("target")
+    table.add_row(
+        f"full pipeline, {result.full.events:,} events",
+        f"{result.full.events_per_s:,.0f} events/s",
+        "",
+    )
+    table.add_row(
+        f"bare Faust agent, {result.bare.events:,} events",
+        f"{result.bare.events_per_s:,.0f} events/s",
+        "",
+    )
+    table.add_row(
+        "ratio full / bare",
+        f"{result.ratio:.2f}",
+        f">= {RATIO_TARGET:g} {_verdict(result.ratio_met)}",
+    )
+    table.add_row(
+        f"latency p50 / p95 / p99 at {latency.offered_rate:,.0f} events/s offered "
+        f"({latency.achieved_rate:,.0f} achieved)",
+        f"{_ms(latency.p50_ms)} / {_ms(latency.p95_ms)} / {_ms(latency.p99_ms)} ms",
+        f"p99 <= {P99_TARGET_MS:g} ms {_verdict(result.p99_met)}",
+    )
+    table.add_row("latency max", f"{_ms(latency.max_ms)} ms", "")
+    table.add_row(
+        f"alerts in {latency.duration_s:.0f} s ({latency.events_sent:,} events)",
+        f"{latency.alerts:,} ({latency.matched:,} matched)",
+        "",
+    )
+    table.add_row("peak RSS, full worker (throughput)", _mib(rss["full_throughput"]), "")
+    table.add_row("peak RSS, bare agent (throughput)", _mib(rss["bare_throughput"]), "")
+    table.add_row("peak RSS, full worker (latency)", _mib(rss["full_latency"]), "")
+    table.add_row("machine", f"{result.cpu_count} CPUs", f"Python {result.python}")
+    console.print(table)
+
+
+def bench(
+    events: Annotated[
+        int, typer.Option("--events", min=100, help="Events of the throughput phase.")
+    ] = 100_000,
+    rate: Annotated[
+        float, typer.Option(min=1.0, help="Offered events per second in the latency phase.")
+    ] = 2_000.0,
+    duration: Annotated[float, typer.Option(min=1.0, help="Seconds of the latency phase.")] = 30.0,
+    sellers: Annotated[
+        int, typer.Option(min=1, help="Sellers of the simulated marketplace.")
+    ] = 1_000,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated marketplace.")] = 1,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the figures as JSON (progress goes to stderr).")
+    ] = False,
+) -> None:
+    """Measure the worker on the real broker: events/s, alert latency, peak RSS.
+
+    Runs the full worker and a bare Faust agent that only decodes the events
+    through the same pre-loaded events and prints both rates and their ratio
+    (target >= 0.6); then offers events at a fixed rate to a full worker and
+    prints the p50/p95/p99 latency from event produce to alert publish (target:
+    p99 <= 250 ms). Starts the local broker unless LISTING_MONITOR_KAFKA_BOOTSTRAP
+    is set (and stops it afterwards if it started it); every topic it creates is
+    deleted at the end.
+    """
+    settings = load_settings()
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` cleans up like Ctrl-C does
+    out = err_console if as_json else console
+
+    def say(message: str) -> None:
+        out.print(message, highlight=False)
+
+    broker: LocalKafka | None = None
+    if settings.kafka_bootstrap is None:
+        try:
+            local = LocalKafka(settings)
+            if not local.is_running():
+                broker = local  # ours to stop afterwards
+            local.start(say)
+        except LocalKafkaError as exc:
+            fail(str(exc))
+    options = BenchOptions(events=events, rate=rate, duration=duration, sellers=sellers, seed=seed)
+    try:
+        say(f"benchmarking on {settings.bootstrap}")
+        result = run_bench(settings, options, out, say)
+    except BenchError as exc:
+        fail(str(exc))
+    except KafkaError as exc:
+        fail(f"Kafka at {settings.bootstrap} failed: {exc}")
+    except KeyboardInterrupt:
+        fail("interrupted; the workers were stopped and the bench topics deleted", 130)
+    finally:
+        if broker is not None:
+            broker.stop(say)
+    if as_json:
+        sys.stdout.buffer.write(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
+        sys.stdout.flush()
+    else:
+        render_result(result)
