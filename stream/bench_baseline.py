@@ -15,13 +15,13 @@ Run it as a worker with ``python -m stream.bench_baseline``; it reads the same
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import faust
 import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 
+from stream.app import new_faust_app
 from stream.settings import Settings
 
 
@@ -52,26 +52,7 @@ def create_baseline_app(settings: Settings, registry: CollectorRegistry | None =
         ["stream", "outcome"],
         registry=registry,
     )
-    datadir = Path(settings.home) / "worker" / settings.app_id
-    datadir.mkdir(parents=True, exist_ok=True)
-    app = faust.App(
-        settings.app_id,
-        broker=broker_urls(settings.bootstrap),
-        value_serializer="raw",
-        key_serializer="raw",
-        store="memory://",
-        autodiscover=False,
-        topic_partitions=settings.topic_partitions,
-        topic_replication_factor=1,
-        processing_guarantee="at_least_once",
-        consumer_auto_offset_reset="earliest",
-        broker_session_timeout=settings.session_timeout,
-        datadir=str(datadir),
-        web_enabled=settings.web_enabled,
-        web_port=settings.web_port,
-        web_bind=settings.web_host,
-        web_host=settings.web_host,
-    )
+    app = new_faust_app(settings, store="memory://")
 
     # One agent over both input topics, like the monitor's ``judge-events``.
     events_topic = app.topic(

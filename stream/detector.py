@@ -332,7 +332,7 @@ class Detector:
         if listing.event_type == "listing_removed":
             memo = state.listings.get(listing.listing_id)
             if memo is not None and not replay:
-                memo.active = False
+                memo.active = 0
             if not replay:
                 state.remember(listing.event_id)
                 state.advance(minute, self.lateness)
@@ -382,7 +382,7 @@ class Detector:
             memo.declared_origin = origin or memo.declared_origin
             memo.quantity = listing.quantity if listing.quantity is not None else memo.quantity
             memo.category = listing.category
-            memo.active = True
+            memo.active = 1
             if judgement.counted:
                 state.add(minute, Counter.LISTINGS)
                 if brand is not None:

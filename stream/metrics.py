@@ -53,7 +53,7 @@ class MonitorMetrics:
         )
         self.state_writes = Counter(
             "listing_monitor_state_writes_total",
-            "Seller states written to the changelogged table (once per seller per batch).",
+            "Seller states written to the changelogged table (once per changed seller per commit).",
             registry=self.registry,
         )
         self.sellers_expired = Counter(

@@ -76,17 +76,10 @@ class Settings(BaseSettings):
         default=1, ge=1, description="Partitions of topics the monitor creates when missing."
     )
 
-    batch_size: int = Field(
-        default=500,
-        ge=1,
-        le=100_000,
-        description="Most events judged per batch (seller states are written once per batch).",
-    )
-    batch_wait: float = Field(
-        default=0.05,
-        gt=0,
-        le=5.0,
-        description="Seconds the worker waits to fill a batch; bounds the added alert latency.",
+    fetch_max_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=64 * 1024,
+        description="Most bytes the worker fetches per partition per request.",
     )
     expiry_interval: float = Field(
         default=300.0,

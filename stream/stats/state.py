@@ -66,32 +66,36 @@ def short_hash(text: str) -> str:
     return f"{zlib.crc32(text.encode('utf-8')):08x}"
 
 
-@dataclass(slots=True)
-class ListingMemo:
-    """What is remembered of one of the seller's listings."""
+def _field(index: int, doc: str) -> Any:
+    def get(self: list[Any]) -> Any:
+        return self[index]
 
-    declared_origin: str | None = None
-    quantity: int = 0
-    active: bool = True
-    category: str | None = None
-    alert_band: int = 0
-    alert_minute: int = 0
-    alert_event: str | None = None
+    def put(self: list[Any], value: Any) -> None:
+        self[index] = value
 
-    def encode(self) -> list[Any]:
-        return [
-            self.declared_origin,
-            self.quantity,
-            int(self.active),
-            self.category,
-            self.alert_band,
-            self.alert_minute,
-            self.alert_event,
-        ]
+    return property(get, put, doc=doc)
 
-    @classmethod
-    def decode(cls, data: list[Any]) -> ListingMemo:
-        return cls(data[0], data[1], bool(data[2]), data[3], data[4], data[5], data[6])
+
+class ListingMemo(list[Any]):
+    """What is remembered of one of the seller's listings.
+
+    A list underneath, so that orjson writes a whole seller state in one call
+    without a Python loop over its listings (it runs for every changed seller
+    in every batch).
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: list[Any] | None = None) -> None:
+        super().__init__(data if data is not None else [None, 0, 1, None, 0, 0, None])
+
+    declared_origin: str | None = _field(0, "Declared ship_from code.")
+    quantity: int = _field(1, "Units in stock.")
+    active: int = _field(2, "1 while the listing is not removed.")
+    category: str | None = _field(3, "Category path.")
+    alert_band: int = _field(4, "Band of the last listing-level alert (0: none).")
+    alert_minute: int = _field(5, "Event minute of the last alert.")
+    alert_event: str | None = _field(6, "Event id that triggered the last alert.")
 
 
 @dataclass(slots=True)
@@ -129,11 +133,11 @@ class SellerState:
                 "s": self.stream_minutes,
                 "r": self.registered_origin,
                 "a": self.authorized_brands,
-                "f": {str(k): v for k, v in self.fine.items()},
-                "d": {str(k): v for k, v in self.days.items()},
+                "f": self.fine,
+                "d": self.days,
                 "o": self.orders,
                 "p": self.price_ratios,
-                "l": {k: m.encode() for k, m in self.listings.items()},
+                "l": self.listings,
                 "g": self.origins,
                 "e": self.recent_events,
                 "x": [
@@ -144,7 +148,8 @@ class SellerState:
                     self.eval_minute,
                     self.eval_events,
                 ],
-            }
+            },
+            option=orjson.OPT_NON_STR_KEYS,
         )
 
     @classmethod
@@ -170,7 +175,7 @@ class SellerState:
             days={int(k): v for k, v in data["d"].items()},
             orders=[(t, b) for t, b in data["o"]],
             price_ratios=[(t, r) for t, r in data["p"]],
-            listings={k: ListingMemo.decode(v) for k, v in data["l"].items()},
+            listings={k: ListingMemo(v) for k, v in data["l"].items()},
             origins=data["g"],
             recent_events=data["e"],
             late_events=late,

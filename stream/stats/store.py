@@ -1,11 +1,12 @@
 """A write-behind cache of seller states over a byte mapping (the Faust table).
 
-Decoding a state costs ~20 µs and encoding ~5 µs, and every table write is a
+Decoding a state costs ~20 µs and encoding ~10 µs, and every table write is a
 changelog message, so states are decoded once, kept in memory, and written
-back once per processed batch (``flush``), not once per event. The agent
-flushes before it takes the next batch, and Faust flushes its producer
-before it commits input offsets: a crash can replay events, never lose state
-(replays are recognised by event id and not counted twice).
+back in ``flush``: the topology calls it right before Faust flushes its
+producer and commits the consumed offsets. Every commit therefore covers the
+state of every event it commits; a crash replays events, never loses state
+(replays are recognised by event id and not counted twice), and a busy seller
+is written once per commit instead of once per event.
 """
 
 from __future__ import annotations
