@@ -15,6 +15,7 @@ flight.
 
 from __future__ import annotations
 
+import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from stream.processor import EventProcessor, Origin, Outcome, encode
 from stream.rules import CompiledRules, RulesConfig, load_rules
 from stream.settings import Settings
 from stream.stats.store import CachedSellerStore
+
+STATE_WRITE_INTERVAL = 0.5  # seconds between the agent's own state writes
 
 
 class _FlushBeforeCommit(Sensor):
@@ -93,6 +96,7 @@ def new_faust_app(settings: Settings, *, store: str) -> faust.App:
         # Faust's 1 MiB per-partition fetch caps a worker near 3k events/s here;
         # larger fetches let it run at CPU speed (measured: 2.8k -> 11k events/s).
         consumer_max_fetch_size=settings.fetch_max_bytes,
+        producer_max_batch_size=1024 * 1024,  # seller states are written in large batches
         datadir=str(datadir),
         web_enabled=settings.web_enabled,
         web_port=settings.web_port,
@@ -194,7 +198,42 @@ def create_app(
     # state), and a seller's state is written once per commit, not per event.
     app.sensors.add(_FlushBeforeCommit(flush_state))
 
+    # Between commits the agent writes changed states itself, every
+    # STATE_WRITE_INTERVAL: straight to the local store and, through the
+    # producer, to the changelog. Faust's table API would queue one buffered
+    # send per key and stall message delivery while a thousand drain at the
+    # commit (measured: p50 latency 0.8 s at 2,000 events/s).
+    changelog = seller_table.changelog_topic.get_topic_name()
+
+    async def write_states() -> None:
+        items = store.drain()
+        token = _current_event.set(None)
+        try:
+            for partition, key, value in items:
+                _current_event.set(weakref.ref(latest_event[partition]))
+                seller_table.data[key] = value  # the local store only
+        finally:
+            _current_event.reset(token)
+        # The changelog records go out as a few large batches (aiokafka's
+        # batch API), partitioned by key like Faust's own table writes.
+        producer: Any = app.producer
+        client = producer._ensure_producer()  # the aiokafka producer underneath
+        batches: dict[int, Any] = {}
+        for _, key, value in items:
+            partition = producer.key_partition(changelog, key).partition
+            batch = batches.get(partition)
+            if batch is None:
+                batch = batches[partition] = client.create_batch()
+            if batch.append(key=key, value=value, timestamp=None) is None:  # full
+                await client.send_batch(batch, changelog, partition=partition)
+                batch = batches[partition] = client.create_batch()
+                batch.append(key=key, value=value, timestamp=None)
+        for partition, batch in batches.items():
+            await client.send_batch(batch, changelog, partition=partition)
+        metrics.state_writes.inc(len(items))
+
     async def judge_events(stream: Any) -> None:
+        next_write = time.monotonic() + STATE_WRITE_INTERVAL
         async for event in stream.events():
             if not restored[0]:  # the tables are recovered before the first event
                 restore_references()
@@ -207,6 +246,9 @@ def create_app(
                 await dead_letter_topic.send(key=origin.key, value=encode(outcome.dead_letter))
             for alert in outcome.alerts:
                 await alerts_topic.send(key=alert.seller_id.encode("utf-8"), value=encode(alert))
+            if store.dirty and time.monotonic() >= next_write:
+                await write_states()
+                next_write = time.monotonic() + STATE_WRITE_INTERVAL
 
     judge_events.__qualname__ = "judge-events"  # what Faust shows in its logs
     app.agent(events_topic, name="judge-events", concurrency=1)(judge_events)

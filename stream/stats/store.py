@@ -63,6 +63,21 @@ class CachedSellerStore:
         self.cache[seller_id] = state
         self.dirty[seller_id] = self.partition
 
+    def drain(self) -> list[tuple[int, bytes, bytes]]:
+        """Encode every changed state and mark it clean.
+
+        Returns:
+            ``(partition, key, value)`` to write: the partition is that of the
+            event that last changed the seller.
+        """
+        items = [
+            (partition, seller_id.encode("utf-8"), self.cache[seller_id].encode())
+            for seller_id, partition in self.dirty.items()
+        ]
+        self.dirty.clear()
+        self._evict()
+        return items
+
     def flush(self, enter_partition: Callable[[int], None] | None = None) -> int:
         """Write every changed state to the table; return how many were written.
 
@@ -71,18 +86,12 @@ class CachedSellerStore:
                 stores that keep one database per partition (RocksDB) need the
                 agent to enter the context of an event of that partition.
         """
-        by_partition: dict[int, list[str]] = {}
-        for seller_id, partition in self.dirty.items():
-            by_partition.setdefault(partition, []).append(seller_id)
-        for partition, sellers in by_partition.items():
+        items = self.drain()
+        for partition, key, value in sorted(items, key=lambda item: item[0]):
             if enter_partition is not None:
                 enter_partition(partition)
-            for seller_id in sellers:
-                self.table[seller_id.encode("utf-8")] = self.cache[seller_id].encode()
-        written = len(self.dirty)
-        self.dirty.clear()
-        self._evict()
-        return written
+            self.table[key] = value
+        return len(items)
 
     def forget(self) -> None:
         """Drop the cache after a rebalance: the table is the truth again.
