@@ -63,9 +63,10 @@ class Monitor:
     rules: RulesConfig
 
 
-def _raw_topic(app: faust.App, name: str) -> Any:
+def raw_topic(app: faust.App, *names: str) -> Any:
+    """A topic (or several read as one) whose keys and values stay raw bytes."""
     return app.topic(
-        name,
+        *names,
         key_type=bytes,
         value_type=bytes,
         key_serializer="raw",
@@ -148,23 +149,17 @@ def create_app(
     store = CachedSellerStore(seller_table, settings.state_cache_size)
     processor = EventProcessor(CompiledRules.build(rules), metrics, store=store)
     references = processor.detector.references
-    restored = [False]
+    references_restored = False
 
     def restore_references() -> None:
+        nonlocal references_restored
         for key, raw in reference_table.items():
             references.restore(key, raw)
-        restored[0] = True
+        references_restored = True
 
-    events_topic = app.topic(
-        settings.listings_topic,
-        settings.orders_topic,
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
-    )
-    alerts_topic = _raw_topic(app, settings.alerts_topic)
-    dead_letter_topic = _raw_topic(app, settings.dead_letter_topic)
+    events_topic = raw_topic(app, settings.listings_topic, settings.orders_topic)
+    alerts_topic = raw_topic(app, settings.alerts_topic)
+    dead_letter_topic = raw_topic(app, settings.dead_letter_topic)
     handlers: dict[str, Callable[[bytes | None, Origin], Outcome]] = {
         settings.listings_topic: processor.on_listing,
         settings.orders_topic: processor.on_order,
@@ -235,7 +230,7 @@ def create_app(
     async def judge_events(stream: Any) -> None:
         next_write = time.monotonic() + STATE_WRITE_INTERVAL
         async for event in stream.events():
-            if not restored[0]:  # the tables are recovered before the first event
+            if not references_restored:  # the tables are recovered before the first event
                 restore_references()
             message = event.message
             latest_event[message.partition] = event
@@ -254,8 +249,9 @@ def create_app(
     app.agent(events_topic, name="judge-events", concurrency=1)(judge_events)
 
     async def forget_cached_states(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
+        nonlocal references_restored
         store.forget()  # partitions moved: the restored tables are the truth again
-        restored[0] = False
+        references_restored = False
 
     # Faust types the receiver more narrowly than the signal calls it.
     app.on_partitions_revoked.connect(cast(Any, forget_cached_states))

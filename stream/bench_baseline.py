@@ -21,7 +21,7 @@ import faust
 import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 
-from stream.app import new_faust_app
+from stream.app import new_faust_app, raw_topic
 from stream.settings import Settings
 
 
@@ -55,14 +55,7 @@ def create_baseline_app(settings: Settings, registry: CollectorRegistry | None =
     app = new_faust_app(settings, store="memory://")
 
     # One agent over both input topics, like the monitor's ``judge-events``.
-    events_topic = app.topic(
-        settings.listings_topic,
-        settings.orders_topic,
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
-    )
+    events_topic = raw_topic(app, settings.listings_topic, settings.orders_topic)
     counters = {
         topic: (decoded.labels(kind, "valid"), decoded.labels(kind, "invalid"))
         for topic, kind in (
