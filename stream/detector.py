@@ -19,10 +19,9 @@ from stream.rules.config import RulesConfig
 from stream.rules.listing_rules import (
     CompiledRules,
     compare_price,
-    counterfeit_vocabulary,
     listing_brand,
-    misspelled_brand,
     price_reason,
+    text_reasons,
 )
 from stream.scoring import combine_scores, severity_for
 from stream.stats.places import different_region, location_code, within
@@ -346,12 +345,7 @@ class Detector:
             reason = price_reason(listing, check, self.config.price, self.rules.catalog.currency)
             if reason is not None:
                 reasons.append(reason)
-        vocabulary = counterfeit_vocabulary(listing, self.rules, self.config.vocabulary)
-        if vocabulary is not None:
-            reasons.append(vocabulary)
-        misspelling = misspelled_brand(listing, self.rules, self.config.vocabulary)
-        if misspelling is not None:
-            reasons.append(misspelling)
+        reasons.extend(text_reasons(listing, self.rules))
         unauthorised = self._unauthorised_bulk(listing, brand, state, minute)
         if unauthorised is not None:
             reasons.append(unauthorised)

@@ -313,18 +313,27 @@ def misspelled_brand(
     )
 
 
+def text_reasons(listing: ListingEvent, rules: CompiledRules) -> list[Reason]:
+    """The reasons found in a listing's words: counterfeit vocabulary, misspelled brands."""
+    policy = rules.config.vocabulary
+    found = (
+        counterfeit_vocabulary(listing, rules, policy),
+        misspelled_brand(listing, rules, policy),
+    )
+    return [reason for reason in found if reason is not None]
+
+
 def evaluate_listing(listing: ListingEvent, rules: CompiledRules) -> list[Reason]:
-    """Run every listing rule; return the reasons that fired, strongest first."""
+    """Run the stateless listing rules; return the reasons that fired, strongest first.
+
+    The worker's :class:`stream.detector.Detector` runs the same text rules and
+    compares prices to learned references instead of the bare catalog.
+    """
     if listing.event_type == "listing_removed":
         return []
-    reasons = [
-        reason
-        for reason in (
-            price_far_below_reference(listing, rules, rules.config.price),
-            counterfeit_vocabulary(listing, rules, rules.config.vocabulary),
-            misspelled_brand(listing, rules, rules.config.vocabulary),
-        )
-        if reason is not None
-    ]
+    reasons = text_reasons(listing, rules)
+    price = price_far_below_reference(listing, rules, rules.config.price)
+    if price is not None:
+        reasons.append(price)
     reasons.sort(key=lambda r: r.score, reverse=True)
     return reasons
