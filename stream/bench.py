@@ -33,9 +33,7 @@ import math
 import os
 import platform
 import shutil
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -60,7 +58,8 @@ from rich.progress import (
 
 from stream.bench_baseline import DECODED_METRIC
 from stream.kafka_admin import admin_client, delete_topics, ensure_topics, group_members
-from stream.settings import Settings, settings_env
+from stream.processes import free_port, spawn, stop
+from stream.settings import Settings
 
 FULL_METRIC = "listing_monitor_events_total"
 """The full worker's count of consumed input events (every stream and outcome)."""
@@ -387,13 +386,6 @@ def simulated_events(count: int, sellers: int, seed: int, fraud_share: float) ->
 # --------------------------------------------------------------- workers
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def topic_settings(base: Settings, app_id: str, **topics: str) -> Settings:
     """``base`` with its own app id, web port, and every ``*_topic`` named after ``app_id``.
 
@@ -457,27 +449,14 @@ class Worker:
     def stop(self) -> int | None:
         """Read the peak RSS, then stop the worker (SIGTERM); return the peak RSS."""
         peak = peak_rss(self.process.pid) if self.process.poll() is None else None
-        from stream.cli.demo import stop_worker  # not at the top: stream.cli imports this module
-
-        stop_worker(self.process)
+        stop(self.process)
         self.log.close()
         return peak
 
 
 def spawn_worker(args: Sequence[str], settings: Settings, log_path: Path) -> Worker:
     """Start ``python <args>`` with ``settings`` in its environment, output to ``log_path``."""
-    env = {**os.environ, **settings_env(settings)}
-    env["LISTING_MONITOR_KAFKA_BOOTSTRAP"] = settings.bootstrap
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    log = log_path.open("ab")
-    process = subprocess.Popen(
-        [sys.executable, *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # Ctrl-C reaches only the bench, which stops it in order
-    )
+    process, log = spawn(settings, log_path, args)
     return Worker(process, log, log_path, settings, time.monotonic())
 
 

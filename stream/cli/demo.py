@@ -2,61 +2,26 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import IO, Annotated, NoReturn
+from typing import Annotated, NoReturn
 
 import orjson
 import typer
 from kafka.errors import KafkaError
 
+from stream import processes
 from stream.cli._common import console, fail, load_settings
 from stream.cli.alerts import follow_batches, print_alert
 from stream.cli.produce import Pacer, new_producer
 from stream.kafka_admin import ensure_topics, group_members, monitor_topics
 from stream.kafka_local import LocalKafka, LocalKafkaError
 from stream.sample import sample_marketplace
-from stream.settings import Settings, settings_env
-
-
-def start_worker(settings: Settings, log_path: Path) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
-    """Start ``listing-monitor worker`` with ``settings`` as a child process.
-
-    Its output goes to ``log_path``.
-    """
-    env = {**os.environ, **settings_env(settings)}
-    env["LISTING_MONITOR_KAFKA_BOOTSTRAP"] = settings.bootstrap
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    log = log_path.open("ab")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "stream", "worker"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        # Its own session: Ctrl-C reaches only the demo, which then stops the
-        # worker in order (SIGTERM) instead of racing it.
-        start_new_session=True,
-    )
-    return process, log
-
-
-def stop_worker(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    """Stop the worker gracefully (SIGTERM), killing it only if it does not stop in time."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+from stream.settings import Settings
 
 
 def worker_died(worker: subprocess.Popen[bytes], log_path: Path) -> NoReturn:
@@ -156,7 +121,7 @@ def demo(
     log_path = settings.home / "demo-worker.log"
     console.print(f"starting the worker (log: {log_path})", highlight=False)
     _, stale = group_members(settings.bootstrap, settings.app_id)
-    worker, log = start_worker(settings, log_path)
+    worker, log = processes.spawn(settings, log_path)
     stop = threading.Event()
     sent = [0]
     severities: Counter[str] = Counter()
@@ -191,7 +156,7 @@ def demo(
     finally:
         stop.set()
         console.print("stopping the worker…")
-        stop_worker(worker)
+        processes.stop(worker)
         log.close()
         summary = ", ".join(f"{n} {s}" for s, n in severities.most_common()) or "none"
         console.print(

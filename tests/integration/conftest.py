@@ -9,7 +9,6 @@ topics whose names are unique to the test, and removes them afterwards.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 import urllib.request
@@ -24,9 +23,9 @@ import pytest
 from kafka import KafkaProducer
 
 from stream.cli.alerts import follow_batches
-from stream.cli.demo import start_worker, stop_worker
 from stream.kafka_admin import delete_topics, ensure_topics, monitor_topics
 from stream.kafka_local import LocalKafka
+from stream.processes import free_port, spawn, stop
 from stream.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -45,12 +44,6 @@ def kafka_bootstrap() -> Iterator[str]:
     yield bootstrap
     if not was_running:
         local.stop(lambda message: print(message))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -118,7 +111,7 @@ class RunningMonitor:
 
     def stop(self) -> int:
         """Stop the worker gracefully; return its exit code."""
-        stop_worker(self.process)
+        stop(self.process)
         return self.process.returncode
 
     def log_tail(self, lines: int = 40) -> str:
@@ -145,7 +138,7 @@ def start_monitor(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Callable[...
             **overrides,
         )
         ensure_topics(kafka_bootstrap, monitor_topics(settings))
-        process, log = start_worker(settings, tmp_path / f"worker-{suffix}.log")
+        process, log = spawn(settings, tmp_path / f"worker-{suffix}.log")
         producer = KafkaProducer(bootstrap_servers=kafka_bootstrap.split(","), acks="all")
         monitor = RunningMonitor(
             settings, process, tmp_path / f"worker-{suffix}.log", log, producer
@@ -156,7 +149,7 @@ def start_monitor(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Callable[...
     yield start
 
     for monitor in started:  # every worker first: a restarted one shares its topics
-        stop_worker(monitor.process)
+        stop(monitor.process)
         monitor.log.close()
         monitor.producer.close()
     doomed: set[str] = set()

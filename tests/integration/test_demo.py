@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from stream.kafka_local import LocalKafka
+from stream.processes import free_port
 from stream.settings import Settings
-from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -8,8 +8,8 @@ import pytest
 
 from stream.kafka_admin import delete_topics, ensure_topics, group_members
 from stream.kafka_local import LocalKafka
+from stream.processes import free_port
 from stream.settings import Settings
-from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.integration
 
