@@ -130,7 +130,7 @@ def create_app(
 
     # Seller state: one compact value per seller in a changelogged table.
     # use_partitioner: the changelog partition follows the key (seller id), so
-    # writes can be batched after a batch of events instead of inside each one.
+    # states can be written outside the context of the event that changed them.
     seller_table = app.Table(
         "seller-state",
         key_type=bytes,
