@@ -23,7 +23,7 @@ import pytest
 from kafka import KafkaProducer
 
 from stream.cli.alerts import follow_batches
-from stream.kafka_admin import delete_topics, ensure_topics, monitor_topics
+from stream.kafka_admin import delete_topics, ensure_topics, group_members, monitor_topics
 from stream.kafka_local import LocalKafka
 from stream.processes import free_port, spawn, stop
 from stream.settings import Settings
@@ -108,6 +108,20 @@ class RunningMonitor:
             time.sleep(0.3)
             seen = self.metric(name)
         return seen
+
+    def wait_ready(self, stale: frozenset[str] = frozenset(), timeout: float = 120.0) -> float:
+        """Wait until this worker alone owns its consumer group; return the seconds it took.
+
+        ``stale`` are members present before it started (a killed worker's).
+        """
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            assert self.process.poll() is None, f"worker died:\n{self.log_tail()}"
+            state, members = group_members(self.settings.bootstrap, self.settings.app_id)
+            if state == "Stable" and len(members) == 1 and not members & stale:
+                return time.monotonic() - started
+            time.sleep(0.3)
+        raise AssertionError(f"worker not ready after {timeout:g} s:\n{self.log_tail()}")
 
     def stop(self) -> int:
         """Stop the worker gracefully; return its exit code."""

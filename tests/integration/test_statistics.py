@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from stream.kafka_admin import group_members
 from tests.integration.conftest import RunningMonitor
 
 pytestmark = pytest.mark.integration
@@ -103,7 +104,10 @@ def test_restart_mid_history_loses_no_statistics(
         first.process.send_signal(signal.SIGKILL)
         first.process.wait()
 
+    _, stale = group_members(first.settings.bootstrap, first.settings.app_id)
     second = start_monitor(first.settings)
+    # the time to join and restore is not the time to judge: wait for it apart
+    second.wait_ready(frozenset(stale))
     second.send("orders", refund(seller, 2, 400), key=seller.encode())
     alerts = second.alerts(1, timeout=60)
     assert len(alerts) == 1, second.log_tail()
