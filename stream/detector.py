@@ -38,7 +38,7 @@ HOTSPOT_SELLER_RULE = "hotspot_dispatch"
 # strong signal), else after this many events or minutes of event time: the
 # weak, slow signals (velocity, buyer concentration) need no faster reaction.
 EVAL_EVERY_EVENTS = 16
-EVAL_EVERY_MINUTES = 6 * 60
+EVAL_EVERY_MINUTES = 24 * 60
 
 # Rules that are priors: weight only, never an alert above medium on their own.
 PRIOR_RULES = frozenset({HOTSPOT_LISTING_RULE, HOTSPOT_SELLER_RULE})
@@ -129,6 +129,7 @@ class Detector:
         self.references = ReferenceBook(rules.catalog, self.config.reference_learning)
         self._hotspot_cache: dict[tuple[str, str], str | None] = {}
         self.cooldown = int(self.config.alerting.cooldown_hours * 60)
+        self.young_minutes = int(self.config.seller.young_account_days * DAY_MINUTES)
 
     # ------------------------------------------------------------- helpers
 
@@ -295,6 +296,8 @@ class Detector:
             return None, False
         score, severity = _score(reasons, self.config)
         band = BANDS[severity]
+        if band == 0:
+            return None, False
         if band <= covered_band:
             state.eval_events = EVAL_EVERY_EVENTS  # not said yet: read again next event
             return None, False
@@ -324,7 +327,7 @@ class Detector:
         state = self.store.load(seller_id)
         minute = to_minute(listing.event_time)
         self.watermark = max(self.watermark, minute)
-        replay = state.seen(listing.event_id)
+        replay = not state.first_sight(listing.event_id)
         self._update_profile(state, listing)
         judgement = Judgement()
 
@@ -333,7 +336,6 @@ class Detector:
             if memo is not None and not replay:
                 memo.active = 0
             if not replay:
-                state.remember(listing.event_id)
                 state.advance(minute, self.lateness)
             self.store.save(seller_id, state)
             return judgement
@@ -370,7 +372,6 @@ class Detector:
 
         if not replay:
             judgement.counted = state.advance(minute, self.lateness)
-            state.remember(listing.event_id)
         memo = state.listing(listing.listing_id)
         if not replay:
             memo.declared_origin = origin or memo.declared_origin
@@ -421,10 +422,17 @@ class Detector:
             else:
                 judgement.suppressed += 1
 
+        # What can move a strong seller signal now: a flagged listing, a new
+        # profile, or bulk stock on a young account. Priors and ordinary
+        # listings wait for the periodic re-read.
         significant = (
-            bool(reasons)
+            any(r.rule not in PRIOR_RULES for r in reasons)
             or listing.seller is not None
-            or (listing.quantity or 0) >= self.config.unauthorised_brand.min_quantity
+            or (
+                (listing.quantity or 0) >= self.config.unauthorised_brand.min_quantity
+                and state.registered_minute is not None
+                and minute - state.registered_minute < self.young_minutes
+            )
         )
         seller_alert, suppressed = self._seller_alert(
             seller_id,
@@ -448,9 +456,8 @@ class Detector:
         minute = to_minute(order.event_time)
         self.watermark = max(self.watermark, minute)
         judgement = Judgement()
-        if not state.seen(order.event_id):
+        if state.first_sight(order.event_id):
             judgement.counted = state.advance(minute, self.lateness, stream=1)
-            state.remember(order.event_id)
             if judgement.counted:
                 self._count_order(state, order, minute, judgement)
         significant = order.event_type != "order_placed" or bool(judgement.reasons)

@@ -81,6 +81,23 @@ class Settings(BaseSettings):
         ge=64 * 1024,
         description="Most bytes the worker fetches per partition per request.",
     )
+    batch_max_events: int = Field(
+        default=500,
+        ge=1,
+        description=(
+            "Most events the worker judges in one batch (they are acknowledged together, "
+            "after the batch)."
+        ),
+    )
+    batch_max_wait: float = Field(
+        default=0.02,
+        gt=0,
+        le=5.0,
+        description=(
+            "Seconds the worker gathers a batch before judging it: the most it adds to an "
+            "alert's latency."
+        ),
+    )
     expiry_interval: float = Field(
         default=300.0,
         gt=0,

@@ -214,11 +214,11 @@ def _velocity(
 
 def buyer_concentration(state: SellerState, policy: SellerPolicy) -> Reason | None:
     """One buyer accounts for a large share of the seller's recent orders."""
-    buyers = Tally(buyer for _, buyer in state.orders)
     total = len(state.orders)
     if total < policy.buyers_min_orders:
         return None
-    top_count = buyers.most_common(1)[0][1]
+    buyers = Tally([buyer for _, buyer in state.orders])
+    top_count = max(buyers.values())
     share = top_count / total
     if share < policy.buyers_top_share:
         return None

@@ -4,8 +4,10 @@ Everything a seller's statistics need lives in one :class:`SellerState`,
 encoded as compact JSON (orjson) into a Faust table with a changelog. Its size
 is bounded whatever the seller does:
 
-* counters in 10-minute buckets for the last 25 hours and in day buckets for
-  the last 8 days (at most 150 + 8 buckets of ``len(Counter)`` integers);
+* counters in three sizes of bucket: 10 minutes for the last 2 hours (the
+  1-hour window), hours for the last 25 hours (the 24-hour window) and days
+  for the last 8 days (the 2- and 7-day windows): at most 13 + 26 + 9 buckets
+  of ``len(Counter)`` integers;
 * the last ``RECENT_ORDERS`` orders (time, buyer), the last ``RECENT_PRICES``
   branded price ratios, at most ``MAX_LISTINGS`` listings, ``MAX_ORIGINS``
   dispatch points and ``RECENT_EVENT_IDS`` event ids (to ignore replays).
@@ -26,8 +28,10 @@ from typing import Any
 import orjson
 
 FINE_MINUTES = 10
+FINE_KEEP_MINUTES = 2 * 60
+HOUR_MINUTES = 60
+HOUR_KEEP_MINUTES = 25 * 60
 DAY_MINUTES = 1440
-FINE_KEEP_MINUTES = 25 * 60
 DAYS_KEPT = 8
 
 RECENT_ORDERS = 64
@@ -37,7 +41,7 @@ MAX_LISTINGS = 256
 MAX_ORIGINS = 16
 MAX_ALERTED_LISTINGS = 64
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 
 class Counter(IntEnum):
@@ -58,12 +62,12 @@ class Counter(IntEnum):
 N_COUNTERS = len(Counter)
 
 
-def short_hash(text: str) -> str:
-    """An 8-hex-digit CRC-32: enough to tell ids apart inside one seller's state.
+def short_hash(text: str) -> int:
+    """A CRC-32: enough to tell ids apart inside one seller's state.
 
     Stable across processes (unlike ``hash``), and cheap: it runs per event.
     """
-    return f"{zlib.crc32(text.encode('utf-8')):08x}"
+    return zlib.crc32(text.encode("utf-8"))
 
 
 def _field(index: int, doc: str) -> Any:
@@ -108,12 +112,13 @@ class SellerState:
     registered_origin: str | None = None
     authorized_brands: list[str] = field(default_factory=list)
     fine: dict[int, list[int]] = field(default_factory=dict)
+    hours: dict[int, list[int]] = field(default_factory=dict)
     days: dict[int, list[int]] = field(default_factory=dict)
-    orders: list[tuple[int, str]] = field(default_factory=list)
+    orders: list[tuple[int, int]] = field(default_factory=list)
     price_ratios: list[tuple[int, float]] = field(default_factory=list)
     listings: dict[str, ListingMemo] = field(default_factory=dict)
     origins: dict[str, int] = field(default_factory=dict)
-    recent_events: list[str] = field(default_factory=list)
+    recent_events: list[int] = field(default_factory=list)
     late_events: int = 0
     alert_band: int = 0
     alert_minute: int = 0
@@ -121,6 +126,8 @@ class SellerState:
     eval_minute: int = 0
     eval_events: int = 0
     stream_minutes: list[int] = field(default_factory=lambda: [0, 0])
+    # membership index of recent_events (not encoded: rebuilt from the list)
+    _recent: set[int] = field(default_factory=set, repr=False, compare=False)
 
     # ------------------------------------------------------------- encoding
 
@@ -134,6 +141,7 @@ class SellerState:
                 "r": self.registered_origin,
                 "a": self.authorized_brands,
                 "f": self.fine,
+                "h": self.hours,
                 "d": self.days,
                 "o": self.orders,
                 "p": self.price_ratios,
@@ -160,24 +168,38 @@ class SellerState:
             ValueError: on bytes that are not an encoded state of a known version.
         """
         data = orjson.loads(raw)
-        if not isinstance(data, dict) or data.get("v") != STATE_VERSION:
-            raise ValueError("not a seller state of version 1")
+        version = data.get("v") if isinstance(data, dict) else None
+        if version not in (1, STATE_VERSION):
+            raise ValueError(f"not a seller state of version 1 or {STATE_VERSION}")
         first, last, registered = data["t"]
         late, band, minute, event, eval_minute, eval_events = data["x"]
-        return cls(
+        fine = {int(k): v for k, v in data["f"].items()}
+        recent_events, orders = data["e"], data["o"]
+        if version == 1:  # 10-minute buckets for 25 hours and hex ids: roll them up
+            hours: dict[int, list[int]] = {}
+            for key, counts in fine.items():
+                hour = hours.setdefault(key * FINE_MINUTES // HOUR_MINUTES, [0] * N_COUNTERS)
+                for index, count in enumerate(counts):
+                    hour[index] += count
+            recent_events = [int(e, 16) for e in recent_events]
+            orders = [(t, int(b, 16)) for t, b in orders]
+        else:
+            hours = {int(k): v for k, v in data["h"].items()}
+        state = cls(
             first_minute=first,
             last_minute=last,
             registered_minute=registered,
             stream_minutes=data["s"],
             registered_origin=data["r"],
             authorized_brands=data["a"],
-            fine={int(k): v for k, v in data["f"].items()},
+            fine=fine,
+            hours=hours,
             days={int(k): v for k, v in data["d"].items()},
-            orders=[(t, b) for t, b in data["o"]],
+            orders=[(t, b) for t, b in orders],
             price_ratios=[(t, r) for t, r in data["p"]],
             listings={k: ListingMemo(v) for k, v in data["l"].items()},
             origins=data["g"],
-            recent_events=data["e"],
+            recent_events=recent_events,
             late_events=late,
             alert_band=band,
             alert_minute=minute,
@@ -185,18 +207,32 @@ class SellerState:
             eval_minute=eval_minute,
             eval_events=eval_events,
         )
+        state._recent.update(recent_events)
+        if version == 1:
+            state._expire()
+        return state
 
     # ------------------------------------------------------------- updating
 
     def seen(self, event_id: str) -> bool:
         """Whether this event was already counted (a replay after a restart, or a resend)."""
-        return short_hash(event_id) in self.recent_events
+        return short_hash(event_id) in self._recent
 
     def remember(self, event_id: str) -> None:
         """Record an event id so that a replay is not counted twice."""
-        self.recent_events.append(short_hash(event_id))
-        if len(self.recent_events) > RECENT_EVENT_IDS:
-            del self.recent_events[: len(self.recent_events) - RECENT_EVENT_IDS]
+        self.first_sight(event_id)
+
+    def first_sight(self, event_id: str) -> bool:
+        """Record an event id; False if it was already recorded (a replay or resend)."""
+        digest = short_hash(event_id)
+        recent = self._recent
+        if digest in recent:
+            return False
+        recent.add(digest)
+        self.recent_events.append(digest)
+        while len(self.recent_events) > RECENT_EVENT_IDS:
+            recent.discard(self.recent_events.pop(0))
+        return True
 
     def advance(self, minute: int, lateness_minutes: int, stream: int = 0) -> bool:
         """Move the seller's clocks to ``minute``; False if the event is too late to count.
@@ -216,27 +252,47 @@ class SellerState:
         elif minute < self.first_minute:
             self.first_minute = minute
         if minute > self.last_minute:
-            crossed = minute // FINE_MINUTES != self.last_minute // FINE_MINUTES
-            self.last_minute = minute
-            if crossed:  # nothing can expire within one 10-minute bucket
-                self._expire()
+            previous, self.last_minute = self.last_minute, minute
+            if minute // FINE_MINUTES != previous // FINE_MINUTES:
+                self._expire(minute // HOUR_MINUTES != previous // HOUR_MINUTES)
         return minute > self.last_minute - DAYS_KEPT * DAY_MINUTES
 
     def add(self, minute: int, counter: Counter, amount: int = 1) -> None:
         """Add ``amount`` to ``counter`` in the buckets of ``minute``."""
-        fine = self.fine.setdefault(minute // FINE_MINUTES, [0] * N_COUNTERS)
+        fine = self.fine.get(minute // FINE_MINUTES)
+        if fine is None:
+            fine = self.fine[minute // FINE_MINUTES] = [0] * N_COUNTERS
         fine[counter] += amount
-        day = self.days.setdefault(minute // DAY_MINUTES, [0] * N_COUNTERS)
+        hour = self.hours.get(minute // HOUR_MINUTES)
+        if hour is None:
+            hour = self.hours[minute // HOUR_MINUTES] = [0] * N_COUNTERS
+        hour[counter] += amount
+        day = self.days.get(minute // DAY_MINUTES)
+        if day is None:
+            day = self.days[minute // DAY_MINUTES] = [0] * N_COUNTERS
         day[counter] += amount
 
-    def _expire(self) -> None:
-        oldest_fine = (self.last_minute - FINE_KEEP_MINUTES) // FINE_MINUTES
-        for key in [k for k in self.fine if k < oldest_fine]:
-            del self.fine[key]
-        oldest_day = self.last_minute // DAY_MINUTES - DAYS_KEPT
+    def _expire(self, coarse: bool = True) -> None:
+        """Drop what fell out of the windows; ``coarse``: the hour changed, check all of it.
+
+        Buckets are created in (nearly) time order, so a bucket dict whose first
+        key is still inside its window needs no scan.
+        """
+        last = self.last_minute
+        fine = self.fine
+        oldest_fine = (last - FINE_KEEP_MINUTES) // FINE_MINUTES
+        if fine and next(iter(fine)) < oldest_fine:
+            for key in [k for k in fine if k < oldest_fine]:
+                del fine[key]
+        if not coarse:  # hours, days and the week's memories only change hourly
+            return
+        oldest_hour = (last - HOUR_KEEP_MINUTES) // HOUR_MINUTES
+        for key in [k for k in self.hours if k < oldest_hour]:
+            del self.hours[key]
+        oldest_day = last // DAY_MINUTES - DAYS_KEPT
         for key in [k for k in self.days if k < oldest_day]:
             del self.days[key]
-        week_ago = self.last_minute - 7 * DAY_MINUTES
+        week_ago = last - 7 * DAY_MINUTES
         if self.orders and self.orders[0][0] < week_ago:
             self.orders = [o for o in self.orders if o[0] >= week_ago]
         if self.price_ratios and self.price_ratios[0][0] < week_ago:
@@ -276,16 +332,26 @@ class SellerState:
     # -------------------------------------------------------------- reading
 
     def window(self, minutes: int) -> list[int]:
-        """Counter sums over the last ``minutes`` (up to 24 h: 10-minute resolution)."""
+        """Counter sums over the last ``minutes``, from the finest buckets that reach back so far.
+
+        Up to 110 minutes: 10-minute buckets; up to 24 hours: hour buckets;
+        beyond: day buckets. A window is the buckets that start after
+        ``last_minute - minutes`` (the newest one still filling), so it spans
+        between ``minutes`` less one bucket and ``minutes``.
+        """
         if minutes <= FINE_KEEP_MINUTES - FINE_MINUTES:
-            oldest = (self.last_minute - minutes) // FINE_MINUTES + 1
-            buckets = [v for k, v in self.fine.items() if k >= oldest]
+            buckets, size = self.fine, FINE_MINUTES
+        elif minutes <= HOUR_KEEP_MINUTES - HOUR_MINUTES:
+            buckets, size = self.hours, HOUR_MINUTES
         else:
-            oldest = (self.last_minute - minutes) // DAY_MINUTES + 1
-            buckets = [v for k, v in self.days.items() if k >= oldest]
-        if not buckets:
+            buckets, size = self.days, DAY_MINUTES
+        oldest = (self.last_minute - minutes) // size + 1
+        inside = [v for k, v in buckets.items() if k >= oldest]
+        if not inside:
             return [0] * N_COUNTERS
-        return [sum(column) for column in zip(*buckets, strict=True)]
+        if len(inside) == 1:
+            return list(inside[0])
+        return [sum(column) for column in zip(*inside, strict=True)]
 
     def history_days(self) -> float:
         """How many days of this seller's activity the state has seen (at most 7)."""

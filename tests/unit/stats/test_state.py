@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import orjson
+
 from stream.stats.state import (
     DAY_MINUTES,
     MAX_LISTINGS,
@@ -9,6 +11,7 @@ from stream.stats.state import (
     RECENT_ORDERS,
     Counter,
     SellerState,
+    short_hash,
 )
 
 T0 = 29_000_000  # a minute in 2025
@@ -119,3 +122,65 @@ def test_drift_between_the_two_streams_is_not_lateness() -> None:
     assert not state.advance(T0 - 60, lateness_minutes=10, stream=1)  # late within orders
     assert state.late_events == 1
     assert state.last_minute == T0 + 600
+
+
+def test_day_window_reads_hour_buckets_back_24_hours() -> None:
+    state = SellerState()
+    for hours_ago in (30, 24, 23, 12, 0):
+        state.advance(T0 + (30 - hours_ago) * 60, lateness_minutes=10 * 60)
+        state.add(T0 + (30 - hours_ago) * 60, Counter.ORDERS)
+    # 30 and 24 hours before the newest event are outside; the rest inside
+    assert state.window(24 * 60)[Counter.ORDERS] == 3
+    # day buckets: whole days that start within the last 48 hours (here: 24 to 48 h)
+    assert state.window(2 * DAY_MINUTES)[Counter.ORDERS] == 4
+
+
+def test_buckets_of_every_size_stay_bounded() -> None:
+    state = SellerState()
+    for minute in range(0, 10 * DAY_MINUTES, 7):
+        state.advance(T0 + minute, lateness_minutes=10)
+        state.add(T0 + minute, Counter.LISTINGS)
+    assert len(state.fine) <= 13
+    assert len(state.hours) <= 26
+    assert len(state.days) <= 9
+
+
+def test_first_sight_records_an_event_once() -> None:
+    state = SellerState()
+    assert state.first_sight("e-1")
+    assert not state.first_sight("e-1")
+    assert state.seen("e-1")
+    again = SellerState.decode(state.encode())
+    assert not again.first_sight("e-1")  # still known after a restart
+
+
+def test_version_1_states_are_upgraded_when_read() -> None:
+    # A state written by the previous release: 10-minute buckets for 25 hours
+    # and ids as hex strings. Its statistics must survive the upgrade.
+    fine_key = (T0 - 120) // 10
+    v1 = {
+        "v": 1,
+        "t": [T0 - 3000, T0, T0 - DAY_MINUTES],
+        "s": [T0, T0],
+        "r": "CN/Fujian/Putian",
+        "a": ["Nike"],
+        "f": {
+            str(fine_key): [0, 0, 3, 3, 1, 1, 0, 0, 0, 0],
+            str(T0 // 10): [1, 1, 2, 2, 0, 0, 0, 0, 0, 0],
+        },
+        "d": {str(T0 // DAY_MINUTES): [1, 1, 5, 5, 1, 1, 0, 0, 0, 0]},
+        "o": [[T0, "0000002a"]],
+        "p": [[T0, 0.2]],
+        "l": {"L-1": ["CN/Fujian/Putian", 30, 1, "fashion/shoes", 0, 0, None]},
+        "g": {"CN/Fujian/Putian": T0},
+        "e": ["0000000f", f"{short_hash('e-9'):08x}"],
+        "x": [0, 2, T0, "e-9", T0, 3],
+    }
+    state = SellerState.decode(orjson.dumps(v1))
+    assert state.window(24 * 60)[Counter.ORDERS] == 5
+    assert state.window(60)[Counter.ORDERS] == 2
+    assert state.window(7 * DAY_MINUTES)[Counter.ORDERS] == 5
+    assert state.orders == [(T0, 42)]
+    assert state.seen("e-9")
+    assert state.alert_band == 2
+    assert SellerState.decode(state.encode()) == state
