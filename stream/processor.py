@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import orjson
 
@@ -28,9 +28,8 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
-class Origin:
-    """Where an input message came from."""
+class Origin(NamedTuple):
+    """Where an input message came from (a tuple: built for every event, cheaply)."""
 
     topic: str
     partition: int

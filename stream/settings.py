@@ -81,6 +81,15 @@ class Settings(BaseSettings):
         ge=64 * 1024,
         description="Most bytes the worker fetches per partition per request.",
     )
+    commit_interval: float = Field(
+        default=2.0,
+        gt=0,
+        le=60.0,
+        description=(
+            "Seconds between the worker's offset commits; changed seller states are "
+            "written just before each (a crash replays at most this much input)."
+        ),
+    )
     batch_max_events: int = Field(
         default=500,
         ge=1,

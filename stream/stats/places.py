@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from schemas import Location
 
 
@@ -21,11 +23,13 @@ def _parts(code: str) -> list[str]:
     return [part.casefold() for part in code.split("/")]
 
 
+@functools.lru_cache(maxsize=65_536)
 def different_region(declared: str, scanned: str) -> bool:
     """Whether a dispatch point lies in another province (or country) than declared.
 
     Cities within one province are not told apart: honest sellers ship from
     more than one warehouse nearby. Unknown provinces never count as different.
+    Cached: it runs for every order, over few distinct places.
     """
     left, right = _parts(declared), _parts(scanned)
     if left[0] != right[0]:

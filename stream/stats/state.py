@@ -286,19 +286,25 @@ class SellerState:
                 del fine[key]
         if not coarse:  # hours, days and the week's memories only change hourly
             return
+        hours = self.hours
         oldest_hour = (last - HOUR_KEEP_MINUTES) // HOUR_MINUTES
-        for key in [k for k in self.hours if k < oldest_hour]:
-            del self.hours[key]
+        if hours and next(iter(hours)) < oldest_hour:
+            for key in [k for k in hours if k < oldest_hour]:
+                del hours[key]
+        days = self.days
         oldest_day = last // DAY_MINUTES - DAYS_KEPT
-        for key in [k for k in self.days if k < oldest_day]:
-            del self.days[key]
+        if days and next(iter(days)) < oldest_day:
+            for key in [k for k in days if k < oldest_day]:
+                del days[key]
         week_ago = last - 7 * DAY_MINUTES
         if self.orders and self.orders[0][0] < week_ago:
             self.orders = [o for o in self.orders if o[0] >= week_ago]
         if self.price_ratios and self.price_ratios[0][0] < week_ago:
             self.price_ratios = [p for p in self.price_ratios if p[0] >= week_ago]
-        for origin in [o for o, seen in self.origins.items() if seen < week_ago]:
-            del self.origins[origin]
+        origins = self.origins
+        if origins and min(origins.values()) < week_ago:
+            for origin in [o for o, seen in origins.items() if seen < week_ago]:
+                del origins[origin]
 
     def add_order(self, minute: int, buyer_id: str) -> None:
         """Remember one order's time and buyer (the last ``RECENT_ORDERS``)."""
