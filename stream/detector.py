@@ -40,6 +40,10 @@ HOTSPOT_SELLER_RULE = "hotspot_dispatch"
 EVAL_EVERY_EVENTS = 16
 EVAL_EVERY_MINUTES = 24 * 60
 
+# Distinct listing texts whose brand and text reasons are remembered (a few MB).
+TEXT_MEMO_SIZE = 16_384
+TextKey = tuple[str | None, str | None, str | None, str | None]
+
 # Rules that are priors: weight only, never an alert above medium on their own.
 PRIOR_RULES = frozenset({HOTSPOT_LISTING_RULE, HOTSPOT_SELLER_RULE})
 
@@ -128,6 +132,7 @@ class Detector:
         self.watermark = 0  # the latest event minute seen, for expiring silent sellers
         self.references = ReferenceBook(rules.catalog, self.config.reference_learning)
         self._hotspot_cache: dict[tuple[str, str], str | None] = {}
+        self._text_memo: dict[TextKey, tuple[str | None, tuple[Reason, ...]]] = {}
         self.cooldown = int(self.config.alerting.cooldown_hours * 60)
         self.young_minutes = int(self.config.seller.young_account_days * DAY_MINUTES)
 
@@ -157,6 +162,24 @@ class Detector:
             reasons=reasons,
             rules_version=self.config.version,
         )
+
+    def _read_text(self, listing: ListingEvent) -> tuple[str | None, tuple[Reason, ...]]:
+        """The listing's brand and the reasons in its words, remembered by exact text.
+
+        Relists, updates that change only price or stock, and sellers who copy
+        titles repeat the same words; reading them again would cost as much as
+        the rest of the listing's judgement.
+        """
+        key = (listing.title, listing.description, listing.image_text, listing.brand)
+        known = self._text_memo.get(key)
+        if known is None:
+            if len(self._text_memo) >= TEXT_MEMO_SIZE:
+                del self._text_memo[next(iter(self._text_memo))]  # the oldest entry
+            known = self._text_memo[key] = (
+                listing_brand(listing, self.rules.brands),
+                tuple(text_reasons(listing, self.rules)),
+            )
+        return known
 
     def _hotspot_region(self, category: str | None, origin: str | None) -> str | None:
         if not category or not origin:
@@ -340,14 +363,14 @@ class Detector:
             self.store.save(seller_id, state)
             return judgement
 
+        brand, words = self._read_text(listing)
         reasons: list[Reason] = []
-        brand = listing_brand(listing, self.rules.brands)
         check = compare_price(listing, brand, self.rules.catalog, self.references)
         if check is not None:
             reason = price_reason(listing, check, self.config.price, self.rules.catalog.currency)
             if reason is not None:
                 reasons.append(reason)
-        reasons.extend(text_reasons(listing, self.rules))
+        reasons.extend(words)
         unauthorised = self._unauthorised_bulk(listing, brand, state, minute)
         if unauthorised is not None:
             reasons.append(unauthorised)

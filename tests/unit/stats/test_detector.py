@@ -290,3 +290,25 @@ def test_honest_prices_are_learned(detector: Detector) -> None:
     reference = detector.references.reference("Nike", "shoes/sneakers")
     assert reference is not None
     assert 960 < reference.price < 999
+
+
+def test_sellers_copying_the_same_words_are_each_judged_on_them(detector: Detector) -> None:
+    words = {"title": "Nike Air Max 高仿 r3plica", "brand": "Nike", "category": "fashion/shoes"}
+    first = detector.on_listing(listing(seller_id="S-1", listing_id="L-1", **words))
+    again = detector.on_listing(listing(seller_id="S-2", listing_id="L-9", **words))
+    rules = {r.rule for r in first.reasons}
+    assert "counterfeit_vocabulary" in rules
+    assert {r.rule for r in again.reasons} == rules
+    assert again.alerts and again.alerts[0].seller_id == "S-2"
+
+
+def test_remembered_texts_are_bounded(detector: Detector, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("stream.detector.TEXT_MEMO_SIZE", 3)
+    for n in range(10):
+        detector.on_listing(listing(minutes=n, title=f"Cotton towel {n}", listing_id=f"L-{n}"))
+    assert len(detector._text_memo) == 3
+    # the same words with another declared brand are read again, not taken from the memo
+    plain = detector.on_listing(listing(minutes=11, title="Cotton towel 9"))
+    branded = detector.on_listing(listing(minutes=12, title="Cotton towel 9", brand="Nikee"))
+    assert "misspelled_brand" not in {r.rule for r in plain.reasons}
+    assert "misspelled_brand" in {r.rule for r in branded.reasons}
