@@ -300,6 +300,7 @@ class Detector:
         ):
             return None, False
         state.eval_events, state.eval_minute = 0, minute
+        state.tidy()
         reasons = seller_reasons(state, self.config.seller)
         if state.listings:
             hot = state.window(7 * DAY_MINUTES)[Counter.HOTSPOT_ORDERS]

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import orjson
 
@@ -94,6 +94,7 @@ class EventProcessor:
         # labelled children resolved once: .labels() costs a few µs per call
         self._valid = {s: metrics.events.labels(s, "valid") for s in ("listings", "orders")}
         self._processing = {s: metrics.processing.labels(s) for s in ("listings", "orders")}
+        self._rule_hits: dict[str, Any] = {}
 
     def _invalid(
         self, stream: StreamKind, origin: Origin, error: str, raw: bytes | None
@@ -102,16 +103,22 @@ class EventProcessor:
         self.metrics.dead_letters.labels(stream).inc()
         return Outcome(dead_letter=make_dead_letter(origin, error, raw, self.clock()))
 
+    def _rule_hit(self, rule: str) -> None:
+        counter = self._rule_hits.get(rule)
+        if counter is None:
+            counter = self._rule_hits[rule] = self.metrics.rule_hits.labels(rule)
+        counter.inc()
+
     def _judged(self, stream: StreamKind, judgement: Judgement, started: float) -> Outcome:
         metrics = self.metrics
         self._valid[stream].inc()
         for reason in judgement.reasons:
-            metrics.rule_hits.labels(reason.rule).inc()
+            self._rule_hit(reason.rule)
         for alert in judgement.alerts:
             metrics.alerts.labels(alert.level, alert.severity).inc()
             if alert.level == "seller":
                 for reason in alert.reasons:
-                    metrics.rule_hits.labels(reason.rule).inc()
+                    self._rule_hit(reason.rule)
         if not judgement.counted:
             metrics.late_events.labels(stream).inc()
         if judgement.suppressed:

@@ -29,6 +29,8 @@ import orjson
 
 FINE_MINUTES = 10
 FINE_KEEP_MINUTES = 2 * 60
+# In memory the 10-minute buckets may reach twice their number between tidy()s.
+FINE_BUCKET_LIMIT = 2 * (FINE_KEEP_MINUTES // FINE_MINUTES + 1)
 HOUR_MINUTES = 60
 HOUR_KEEP_MINUTES = 25 * 60
 DAY_MINUTES = 1440
@@ -128,11 +130,13 @@ class SellerState:
     stream_minutes: list[int] = field(default_factory=lambda: [0, 0])
     # membership index of recent_events (not encoded: rebuilt from the list)
     _recent: set[int] = field(default_factory=set, repr=False, compare=False)
+    _tidy_minute: int = field(default=0, repr=False, compare=False)  # last_minute at tidy()
 
     # ------------------------------------------------------------- encoding
 
     def encode(self) -> bytes:
         """Compact JSON for the changelog (short keys: this is written often)."""
+        self.tidy()
         return orjson.dumps(
             {
                 "v": STATE_VERSION,
@@ -252,15 +256,15 @@ class SellerState:
         elif minute < self.first_minute:
             self.first_minute = minute
         if minute > self.last_minute:
-            previous, self.last_minute = self.last_minute, minute
-            if minute // FINE_MINUTES != previous // FINE_MINUTES:
-                self._expire(minute // HOUR_MINUTES != previous // HOUR_MINUTES)
+            self.last_minute = minute  # what fell out of the windows goes in tidy()
         return minute > self.last_minute - DAYS_KEPT * DAY_MINUTES
 
     def add(self, minute: int, counter: Counter, amount: int = 1) -> None:
         """Add ``amount`` to ``counter`` in the buckets of ``minute``."""
         fine = self.fine.get(minute // FINE_MINUTES)
         if fine is None:
+            if len(self.fine) >= FINE_BUCKET_LIMIT:  # a seller neither read nor written lately
+                self.tidy()
             fine = self.fine[minute // FINE_MINUTES] = [0] * N_COUNTERS
         fine[counter] += amount
         hour = self.hours.get(minute // HOUR_MINUTES)
@@ -272,8 +276,19 @@ class SellerState:
             day = self.days[minute // DAY_MINUTES] = [0] * N_COUNTERS
         day[counter] += amount
 
-    def _expire(self, coarse: bool = True) -> None:
-        """Drop what fell out of the windows; ``coarse``: the hour changed, check all of it.
+    def tidy(self) -> None:
+        """Drop buckets and memories that fell out of every window.
+
+        Runs before the state is read for seller signals and before it is
+        encoded, not on every event: windows skip old buckets by themselves,
+        and between two writes a seller gains only what its events added.
+        """
+        if self._tidy_minute != self.last_minute:
+            self._tidy_minute = self.last_minute
+            self._expire()
+
+    def _expire(self) -> None:
+        """Drop what fell out of the windows.
 
         Buckets are created in (nearly) time order, so a bucket dict whose first
         key is still inside its window needs no scan.
@@ -284,8 +299,6 @@ class SellerState:
         if fine and next(iter(fine)) < oldest_fine:
             for key in [k for k in fine if k < oldest_fine]:
                 del fine[key]
-        if not coarse:  # hours, days and the week's memories only change hourly
-            return
         hours = self.hours
         oldest_hour = (last - HOUR_KEEP_MINUTES) // HOUR_MINUTES
         if hours and next(iter(hours)) < oldest_hour:

@@ -299,7 +299,8 @@ def test_sellers_copying_the_same_words_are_each_judged_on_them(detector: Detect
     rules = {r.rule for r in first.reasons}
     assert "counterfeit_vocabulary" in rules
     assert {r.rule for r in again.reasons} == rules
-    assert again.alerts and again.alerts[0].seller_id == "S-2"
+    assert again.alerts
+    assert again.alerts[0].seller_id == "S-2"
 
 
 def test_remembered_texts_are_bounded(detector: Detector, monkeypatch: pytest.MonkeyPatch) -> None:

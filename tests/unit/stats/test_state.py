@@ -53,7 +53,10 @@ def test_old_buckets_and_memories_expire() -> None:
     state.add_origin(T0, "CN/Fujian/Putian")
     state.add_price_ratio(T0, 0.2)
     state.advance(T0 + 9 * DAY_MINUTES, 10)
+    assert state.window(7 * DAY_MINUTES)[Counter.ORDERS] == 0  # windows skip them at once
+    state = SellerState.decode(state.encode())  # and writing the state drops them
     assert state.fine == {}
+    assert state.hours == {}
     assert state.days == {}
     assert state.orders == []
     assert state.origins == {}
@@ -140,9 +143,14 @@ def test_buckets_of_every_size_stay_bounded() -> None:
     for minute in range(0, 10 * DAY_MINUTES, 7):
         state.advance(T0 + minute, lateness_minutes=10)
         state.add(T0 + minute, Counter.LISTINGS)
-    assert len(state.fine) <= 13
-    assert len(state.hours) <= 26
-    assert len(state.days) <= 9
+    # in memory, between two reads or writes: at most twice the kept buckets
+    assert len(state.fine) <= 26
+    assert len(state.hours) <= 2 * 26
+    assert len(state.days) <= 2 * 9
+    written = SellerState.decode(state.encode())  # as written: exactly the kept ones
+    assert len(written.fine) <= 13
+    assert len(written.hours) <= 26
+    assert len(written.days) <= 9
 
 
 def test_first_sight_records_an_event_once() -> None:
