@@ -1,10 +1,11 @@
 """The topology: the Faust app, its topics, agents and web views, in one place.
 
 ``create_app(settings)`` builds everything; importing this module has no side
-effects. One agent, ``judge-events``, reads both input topics, hands raw bytes to
-:class:`stream.processor.EventProcessor` and publishes what it returns. Changed
-seller states and reference sketches are written to their changelogged tables
-just before each offset commit (a Faust sensor hook), once per seller.
+effects. One agent, ``judge-events``, reads both input topics in small batches,
+hands raw bytes to :class:`stream.processor.EventProcessor` and publishes what it
+returns. A timer, ``write-states-and-commit``, writes the changed seller states to
+their changelogged table and then commits; a hook in Faust's monitor sensor writes
+whatever changed since (and the reference sketches) before any commit.
 
 Delivery is at-least-once: Faust flushes the producer before it commits input
 offsets, so an alert or dead letter is never lost, and a replayed event yields
