@@ -72,6 +72,17 @@ def short_hash(text: str) -> int:
     return zlib.crc32(text.encode("utf-8"))
 
 
+def _drop_before(buckets: dict[int, list[int]], oldest: int) -> None:
+    """Delete the buckets keyed below ``oldest``.
+
+    Buckets are created in (nearly) time order, so a dict whose first key is
+    still inside its window needs no scan.
+    """
+    if buckets and next(iter(buckets)) < oldest:
+        for key in [k for k in buckets if k < oldest]:
+            del buckets[key]
+
+
 def _field(index: int, doc: str) -> Any:
     def get(self: list[Any]) -> Any:
         return self[index]
@@ -222,10 +233,6 @@ class SellerState:
         """Whether this event was already counted (a replay after a restart, or a resend)."""
         return short_hash(event_id) in self._recent
 
-    def remember(self, event_id: str) -> None:
-        """Record an event id so that a replay is not counted twice."""
-        self.first_sight(event_id)
-
     def first_sight(self, event_id: str) -> bool:
         """Record an event id; False if it was already recorded (a replay or resend)."""
         digest = short_hash(event_id)
@@ -261,20 +268,17 @@ class SellerState:
 
     def add(self, minute: int, counter: Counter, amount: int = 1) -> None:
         """Add ``amount`` to ``counter`` in the buckets of ``minute``."""
-        fine = self.fine.get(minute // FINE_MINUTES)
-        if fine is None:
-            if len(self.fine) >= FINE_BUCKET_LIMIT:  # a seller neither read nor written lately
-                self.tidy()
-            fine = self.fine[minute // FINE_MINUTES] = [0] * N_COUNTERS
-        fine[counter] += amount
-        hour = self.hours.get(minute // HOUR_MINUTES)
-        if hour is None:
-            hour = self.hours[minute // HOUR_MINUTES] = [0] * N_COUNTERS
-        hour[counter] += amount
-        day = self.days.get(minute // DAY_MINUTES)
-        if day is None:
-            day = self.days[minute // DAY_MINUTES] = [0] * N_COUNTERS
-        day[counter] += amount
+        if len(self.fine) >= FINE_BUCKET_LIMIT and minute // FINE_MINUTES not in self.fine:
+            self.tidy()  # a seller neither read nor written lately
+        for buckets, size in (
+            (self.fine, FINE_MINUTES),
+            (self.hours, HOUR_MINUTES),
+            (self.days, DAY_MINUTES),
+        ):
+            bucket = buckets.get(minute // size)
+            if bucket is None:
+                bucket = buckets[minute // size] = [0] * N_COUNTERS
+            bucket[counter] += amount
 
     def tidy(self) -> None:
         """Drop buckets and memories that fell out of every window.
@@ -288,27 +292,11 @@ class SellerState:
             self._expire()
 
     def _expire(self) -> None:
-        """Drop what fell out of the windows.
-
-        Buckets are created in (nearly) time order, so a bucket dict whose first
-        key is still inside its window needs no scan.
-        """
+        """Drop what fell out of the windows."""
         last = self.last_minute
-        fine = self.fine
-        oldest_fine = (last - FINE_KEEP_MINUTES) // FINE_MINUTES
-        if fine and next(iter(fine)) < oldest_fine:
-            for key in [k for k in fine if k < oldest_fine]:
-                del fine[key]
-        hours = self.hours
-        oldest_hour = (last - HOUR_KEEP_MINUTES) // HOUR_MINUTES
-        if hours and next(iter(hours)) < oldest_hour:
-            for key in [k for k in hours if k < oldest_hour]:
-                del hours[key]
-        days = self.days
-        oldest_day = last // DAY_MINUTES - DAYS_KEPT
-        if days and next(iter(days)) < oldest_day:
-            for key in [k for k in days if k < oldest_day]:
-                del days[key]
+        _drop_before(self.fine, (last - FINE_KEEP_MINUTES) // FINE_MINUTES)
+        _drop_before(self.hours, (last - HOUR_KEEP_MINUTES) // HOUR_MINUTES)
+        _drop_before(self.days, last // DAY_MINUTES - DAYS_KEPT)
         week_ago = last - 7 * DAY_MINUTES
         if self.orders and self.orders[0][0] < week_ago:
             self.orders = [o for o in self.orders if o[0] >= week_ago]

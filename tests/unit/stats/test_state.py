@@ -72,7 +72,7 @@ def test_memories_are_bounded() -> None:
     for n in range(MAX_LISTINGS + 10):
         state.listing(f"L-{n}")
     for n in range(RECENT_EVENT_IDS + 10):
-        state.remember(f"e-{n}")
+        state.first_sight(f"e-{n}")
     assert len(state.orders) == RECENT_ORDERS
     assert len(state.listings) == MAX_LISTINGS
     assert "L-0" not in state.listings
@@ -92,7 +92,7 @@ def test_encoding_round_trips() -> None:
     memo.declared_origin = "CN/Fujian/Putian"
     memo.quantity = 30
     state.add_origin(T0, "CN/Fujian/Putian")
-    state.remember("e-1")
+    state.first_sight("e-1")
     state.alert_band, state.alert_minute, state.alert_event = 2, T0, "e-1"
     again = SellerState.decode(state.encode())
     assert again == state
@@ -112,7 +112,7 @@ def test_typical_state_size_is_small() -> None:
                 state.add(minute, Counter.ORDERS)
                 state.add_order(minute, f"B-{day}-{n}")
                 state.add_origin(minute, "CN/Fujian/Putian")
-            state.remember(f"e-{day}-{n}")
+            state.first_sight(f"e-{day}-{n}")
     size = len(state.encode())
     assert 1_000 < size < 12_000, size
 
