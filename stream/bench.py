@@ -20,6 +20,9 @@ deleted at the end:
   ``timestamp_ms``. An alert's latency is its record's Kafka timestamp
   (CreateTime, set by the worker's producer when it publishes) minus the
   produce timestamp of the input event named by its ``trigger_event_id``.
+  The input topics keep the broker's append time (``LogAppendTime``), which
+  splits each latency in two: producer to broker (the bench's own client and
+  the broker) and broker to alert (the worker's fetch, judgement and publish).
 
 Peak RSS is each worker's ``VmHWM`` from ``/proc/<pid>/status``, read just
 before it is stopped. Nothing here asserts timings: the results are reported
@@ -88,6 +91,8 @@ class BenchOptions:
         duration: Length of the latency phase, seconds.
         sellers: Sellers of the simulated marketplace.
         seed: Seed of the simulation.
+        keep_logs: Keep the workers' logs under ``<home>/bench/<run>/`` after a
+            successful run too (they are always kept after a failure).
     """
 
     events: int = 100_000
@@ -95,6 +100,7 @@ class BenchOptions:
     duration: float = 30.0
     sellers: int = 1_000
     seed: int = 1
+    keep_logs: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,10 @@ class LatencyResult:
         p99_ms: 99th percentile.
         max_ms: Largest latency.
         peak_rss_bytes: ``VmHWM`` of the worker process.
+        to_broker_p50_ms: Median time from the bench's send to the broker's append.
+        to_broker_p99_ms: Its 99th percentile.
+        in_worker_p50_ms: Median time from the broker's append to the alert's publish.
+        in_worker_p99_ms: Its 99th percentile.
     """
 
     offered_rate: float
@@ -147,6 +157,10 @@ class LatencyResult:
     p99_ms: float | None
     max_ms: float | None
     peak_rss_bytes: int | None
+    to_broker_p50_ms: float | None = None
+    to_broker_p99_ms: float | None = None
+    in_worker_p50_ms: float | None = None
+    in_worker_p99_ms: float | None = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +219,10 @@ class BenchResult:
                 "p95_ms": latency.p95_ms,
                 "p99_ms": latency.p99_ms,
                 "max_ms": latency.max_ms,
+                "producer_to_broker_p50_ms": latency.to_broker_p50_ms,
+                "producer_to_broker_p99_ms": latency.to_broker_p99_ms,
+                "broker_to_alert_p50_ms": latency.in_worker_p50_ms,
+                "broker_to_alert_p99_ms": latency.in_worker_p99_ms,
             },
             "peak_rss_mib": {
                 "full_throughput": mib(self.full.peak_rss_bytes),
@@ -277,26 +295,38 @@ def metric_total(text: str, name: str) -> float:
 
 @dataclass(frozen=True)
 class LatencyMatch:
-    """Alert latencies in milliseconds, and how many alerts had no known trigger."""
+    """Alert latencies in milliseconds, and how many alerts had no known trigger.
+
+    ``to_broker_ms`` and ``in_worker_ms`` split the latencies of the alerts
+    whose trigger's broker append time is known: send to append, append to alert.
+    """
 
     latencies_ms: list[float]
     unmatched: int
+    to_broker_ms: list[float] = field(default_factory=list)
+    in_worker_ms: list[float] = field(default_factory=list)
 
 
 def match_latencies(
-    sent_ms: Mapping[str, int], alerts: Iterable[tuple[bytes, int]]
+    sent_ms: Mapping[str, int],
+    alerts: Iterable[tuple[bytes, int]],
+    appended_ms: Mapping[str, int] | None = None,
 ) -> LatencyMatch:
     """Latency of each alert: its record timestamp minus its trigger event's produce timestamp.
 
     Args:
         sent_ms: Produce timestamp (ms since the epoch) by event id.
         alerts: ``(alert record value, alert record timestamp in ms)`` pairs.
+        appended_ms: The broker's append time of the input events, by event id.
 
     Returns:
         One latency per alert whose ``trigger_event_id`` is in ``sent_ms``; the
         others (not JSON, no trigger, unknown trigger) are counted as unmatched.
     """
+    appended = appended_ms or {}
     latencies: list[float] = []
+    to_broker: list[float] = []
+    in_worker: list[float] = []
     unmatched = 0
     for value, timestamp in alerts:
         try:
@@ -304,11 +334,14 @@ def match_latencies(
         except orjson.JSONDecodeError:
             alert = None
         trigger = alert.get("trigger_event_id") if isinstance(alert, dict) else None
-        if isinstance(trigger, str) and trigger in sent_ms:
-            latencies.append(float(timestamp - sent_ms[trigger]))
-        else:
+        if not isinstance(trigger, str) or trigger not in sent_ms:
             unmatched += 1
-    return LatencyMatch(latencies, unmatched)
+            continue
+        latencies.append(float(timestamp - sent_ms[trigger]))
+        if trigger in appended:
+            to_broker.append(float(appended[trigger] - sent_ms[trigger]))
+            in_worker.append(float(timestamp - appended[trigger]))
+    return LatencyMatch(latencies, unmatched, to_broker, in_worker)
 
 
 def first_error(log: str) -> str | None:
@@ -565,7 +598,7 @@ def run_throughput(
     return ThroughputResult(label, total, seconds, rate, ready, peak)
 
 
-def read_alert_records(
+def read_records(
     bootstrap: str, topic: str, settle: float = 1.0, timeout: float = 60.0
 ) -> list[tuple[bytes, int]]:
     """Every record of ``topic`` as ``(value, timestamp ms)``, read to its current end.
@@ -662,10 +695,11 @@ def run_latency(
                     f"see {worker.log_path}:\n{worker.tail()}"
                 )
             time.sleep(POLL_INTERVAL)
-        records = read_alert_records(settings.bootstrap, settings.alerts_topic)
+        records = read_records(settings.bootstrap, settings.alerts_topic)
+        appended = appended_times(settings.bootstrap, topics.values())
     finally:
         peak = worker.stop()
-    match = match_latencies(sent_ms, records)
+    match = match_latencies(sent_ms, records, appended)
     values = match.latencies_ms
     seconds = last - first
     return LatencyResult(
@@ -680,7 +714,30 @@ def run_latency(
         p99_ms=round(percentile(values, 99), 1) if values else None,
         max_ms=round(max(values), 1) if values else None,
         peak_rss_bytes=peak,
+        to_broker_p50_ms=_rounded_percentile(match.to_broker_ms, 50),
+        to_broker_p99_ms=_rounded_percentile(match.to_broker_ms, 99),
+        in_worker_p50_ms=_rounded_percentile(match.in_worker_ms, 50),
+        in_worker_p99_ms=_rounded_percentile(match.in_worker_ms, 99),
     )
+
+
+def _rounded_percentile(values: Sequence[float], q: float) -> float | None:
+    return round(percentile(values, q), 1) if values else None
+
+
+def appended_times(bootstrap: str, topics: Iterable[str]) -> dict[str, int]:
+    """The broker's append time (ms) of every input event, by ``event_id``.
+
+    Meaningful only for topics created with ``message.timestamp.type=LogAppendTime``.
+    """
+    appended: dict[str, int] = {}
+    for topic in topics:
+        for value, timestamp in read_records(bootstrap, topic, settle=0.0):
+            with contextlib.suppress(orjson.JSONDecodeError):
+                event = orjson.loads(value)
+                if isinstance(event, dict) and isinstance(event.get("event_id"), str):
+                    appended.setdefault(event["event_id"], timestamp)
+    return appended
 
 
 def _delete_bench_topics(bootstrap: str, prefix: str) -> None:
@@ -693,7 +750,7 @@ def _delete_bench_topics(bootstrap: str, prefix: str) -> None:
 
 
 @contextlib.contextmanager
-def _cleanup(bootstrap: str, prefix: str, workdir: Path) -> Iterator[None]:
+def _cleanup(bootstrap: str, prefix: str, workdir: Path, keep_logs: bool) -> Iterator[None]:
     succeeded = False
     try:
         yield
@@ -701,7 +758,7 @@ def _cleanup(bootstrap: str, prefix: str, workdir: Path) -> Iterator[None]:
     finally:
         with contextlib.suppress(Exception):  # best effort; the result matters more
             _delete_bench_topics(bootstrap, prefix)
-        if succeeded:
+        if succeeded and not keep_logs:
             shutil.rmtree(workdir, ignore_errors=True)
             with contextlib.suppress(OSError):  # <home>/bench, when no other run is there
                 workdir.parent.rmdir()
@@ -717,7 +774,7 @@ def run_bench(
 
     Topics and consumer groups are named ``lm-bench-<run>-...`` and the topics
     are deleted at the end; worker logs are kept under
-    ``<home>/bench/<run>/`` only when the bench fails.
+    ``<home>/bench/<run>/`` when the bench fails or ``options.keep_logs`` is set.
 
     Args:
         settings: Base settings (broker, rules, session timeout, log level...).
@@ -733,8 +790,10 @@ def run_bench(
     workdir = settings.home / "bench" / run
     base = settings.model_copy(update={"home": workdir / "home"})
     bootstrap = settings.bootstrap
-    with _cleanup(bootstrap, prefix, workdir):
+    with _cleanup(bootstrap, prefix, workdir, options.keep_logs):
         on_message(f"topics and consumer groups: {prefix}*")
+        if options.keep_logs:
+            on_message(f"worker logs: {workdir}")
         on_message(f"simulating {options.events} events ({options.sellers} sellers)")
         events = simulated_events(options.events, options.sellers, options.seed, 0.05)
         shared = {
@@ -772,6 +831,13 @@ def run_bench(
             LATENCY_FRAUD_SHARE,
         )
         latency_settings = topic_settings(base, f"{prefix}lat")
+        # the broker stamps input records with their append time: see the module docstring
+        ensure_topics(
+            bootstrap,
+            (latency_settings.listings_topic, latency_settings.orders_topic),
+            settings.topic_partitions,
+            config={"message.timestamp.type": "LogAppendTime"},
+        )
         ensure_topics(bootstrap, setting_topics(latency_settings), settings.topic_partitions)
         with _progress(console) as progress:
             latency = run_latency(latency_settings, latency_events, options, workdir, progress)

@@ -1,13 +1,15 @@
 """The benchmark's baseline: a bare Faust agent that only decodes the events.
 
 ``listing-monitor bench`` runs it next to the real worker on the same events to
-measure the ceiling of the framework on this machine: the app is configured
-exactly like :func:`stream.app.create_app` (raw key and value serializers,
-at-least-once, ``concurrency=1``, memory store, the same broker and consumer
-settings, one agent over both input topics), and the agent does nothing but
-``orjson.loads`` each message and count it. The count is served at
-``/metrics`` as ``listing_monitor_bench_decoded_total{stream,outcome}``, so the
-bench polls both apps' progress the same way.
+measure the ceiling of the framework on this machine: the app is built by the
+same :func:`stream.app.new_faust_app` as the monitor's (raw key and value
+serializers, at-least-once, ``concurrency=1``, the same broker and consumer
+settings, including the shortened fetch wait, one agent over both input topics)
+but keeps Faust's default commit timing, the memory store and a plain per-event
+loop, and the agent does nothing but ``orjson.loads`` each message and count it.
+The count is served at ``/metrics`` as
+``listing_monitor_bench_decoded_total{stream,outcome}``, so the bench polls both
+apps' progress the same way.
 
 Run it as a worker with ``python -m stream.bench_baseline``; it reads the same
 ``LISTING_MONITOR_*`` settings as ``python -m stream worker``.
@@ -23,15 +25,6 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, g
 
 from stream.app import new_faust_app, raw_topic
 from stream.settings import Settings
-
-
-def broker_urls(bootstrap: str) -> str:
-    """Faust's broker URL list, as :func:`stream.app.broker_urls` builds it.
-
-    Repeated here so the baseline does not import the monitor's topology.
-    """
-    return ";".join(f"kafka://{host.strip()}" for host in bootstrap.split(",") if host.strip())
-
 
 DECODED_METRIC = "listing_monitor_bench_decoded_total"
 """Name of the baseline's progress counter (as exposed, with ``_total``)."""

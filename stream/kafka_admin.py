@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import (
@@ -35,8 +35,19 @@ def admin_client(bootstrap: str, timeout_ms: int = 10_000) -> KafkaAdminClient:
     )
 
 
-def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int = 1) -> list[str]:
+def ensure_topics(
+    bootstrap: str,
+    names: Iterable[str],
+    partitions: int = 1,
+    config: Mapping[str, str] | None = None,
+) -> list[str]:
     """Create the topics that do not exist yet; return the names created.
+
+    Args:
+        bootstrap: Comma-separated broker addresses.
+        names: Topic names.
+        partitions: Partitions of each topic created.
+        config: Topic configuration of each topic created (existing topics keep theirs).
 
     Raises:
         kafka.errors.KafkaError: when the broker cannot be reached or refuses.
@@ -49,7 +60,15 @@ def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int = 1) -> 
             # another worker may create them concurrently: fine
             with contextlib.suppress(TopicAlreadyExistsError):
                 client.create_topics(
-                    [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in missing]
+                    [
+                        NewTopic(
+                            n,
+                            num_partitions=partitions,
+                            replication_factor=1,
+                            topic_configs=dict(config or {}),
+                        )
+                        for n in missing
+                    ]
                 )
         return missing
     finally:

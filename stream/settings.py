@@ -82,7 +82,7 @@ class Settings(BaseSettings):
         description="Most bytes the worker fetches per partition per request.",
     )
     commit_interval: float = Field(
-        default=2.0,
+        default=5.0,
         gt=0,
         le=60.0,
         description=(

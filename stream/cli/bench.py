@@ -71,6 +71,16 @@ def render_result(result: BenchResult) -> None:
     )
     table.add_row("latency max", f"{_ms(latency.max_ms)} ms", "")
     table.add_row(
+        "  of which producer -> broker, p50 / p99",
+        f"{_ms(latency.to_broker_p50_ms)} / {_ms(latency.to_broker_p99_ms)} ms",
+        "",
+    )
+    table.add_row(
+        "  of which broker -> alert (the worker), p50 / p99",
+        f"{_ms(latency.in_worker_p50_ms)} / {_ms(latency.in_worker_p99_ms)} ms",
+        "",
+    )
+    table.add_row(
         f"alerts in {latency.duration_s:.0f} s ({latency.events_sent:,} events)",
         f"{latency.alerts:,} ({latency.matched:,} matched)",
         "",
@@ -94,6 +104,13 @@ def bench(
         int, typer.Option(min=1, help="Sellers of the simulated marketplace.")
     ] = 1_000,
     seed: Annotated[int, typer.Option(help="Seed of the simulated marketplace.")] = 1,
+    keep_logs: Annotated[
+        bool,
+        typer.Option(
+            "--keep-logs",
+            help="Keep the workers' logs under <home>/bench/<run>/ (always kept on failure).",
+        ),
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the figures as JSON (progress goes to stderr).")
     ] = False,
@@ -124,7 +141,14 @@ def bench(
             local.start(say)
         except LocalKafkaError as exc:
             fail(str(exc))
-    options = BenchOptions(events=events, rate=rate, duration=duration, sellers=sellers, seed=seed)
+    options = BenchOptions(
+        events=events,
+        rate=rate,
+        duration=duration,
+        sellers=sellers,
+        seed=seed,
+        keep_logs=keep_logs,
+    )
     try:
         say(f"benchmarking on {settings.bootstrap}")
         result = run_bench(settings, options, out, say)

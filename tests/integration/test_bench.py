@@ -65,10 +65,17 @@ def test_bench_reports_every_figure(kafka_bootstrap: str, tmp_path: Path) -> Non
             assert value, name
         else:
             assert isinstance(value, int | float), f"{name} = {value!r}"
-            assert value > 0, f"{name} = {value!r}"
+            if "producer_to_broker" in name:  # the broker may append in the same ms
+                assert value >= 0, f"{name} = {value!r}"
+            else:
+                assert value > 0, f"{name} = {value!r}"
     assert report["throughput"]["events"] == 2000
     assert report["latency"]["matched_alerts"] <= report["latency"]["alerts"]
-    assert report["latency"]["p50_ms"] <= report["latency"]["p99_ms"] <= report["latency"]["max_ms"]
+    latency = report["latency"]
+    assert latency["p50_ms"] <= latency["p99_ms"] <= latency["max_ms"]
+    # the two parts of a latency add up to it, so neither exceeds the largest
+    assert latency["producer_to_broker_p99_ms"] <= latency["max_ms"]
+    assert latency["broker_to_alert_p99_ms"] <= latency["max_ms"]
 
     found = re.search(
         r"topics and consumer groups: (lm-bench-[0-9a-f]+-)\*", result.stderr.decode()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from types import SimpleNamespace
 
-from stream.app import broker_urls, create_app
+from stream.app import FETCH_MAX_WAIT_MS, broker_urls, create_app
+from stream.bench_baseline import create_baseline_app
 from stream.settings import Settings
 
 
@@ -22,3 +25,24 @@ def test_topology_is_declared(tmp_path: Path) -> None:
 
 def test_broker_urls() -> None:
     assert broker_urls("h1:9092, h2:9093") == "kafka://h1:9092;kafka://h2:9093"
+
+
+def test_assigned_partitions_shorten_the_brokers_fetch_wait(tmp_path: Path) -> None:
+    """Faust's fixed 1.5 s fetch wait is cut once the consumer runs (see shorten_fetch_wait)."""
+    app = create_app(Settings(home=tmp_path)).app
+    fetcher = SimpleNamespace(_fetch_max_wait_ms=1500)  # aiokafka's Fetcher, as Faust builds it
+    app._consumer = SimpleNamespace(
+        _thread=SimpleNamespace(_consumer=SimpleNamespace(_fetcher=fetcher))
+    )
+    asyncio.run(app.on_partitions_assigned.send(set()))
+    assert fetcher._fetch_max_wait_ms == FETCH_MAX_WAIT_MS == 100
+
+
+def test_baseline_gets_the_same_fetch_wait(tmp_path: Path) -> None:
+    app = create_baseline_app(Settings(home=tmp_path))
+    fetcher = SimpleNamespace(_fetch_max_wait_ms=1500)
+    app._consumer = SimpleNamespace(
+        _thread=SimpleNamespace(_consumer=SimpleNamespace(_fetcher=fetcher))
+    )
+    asyncio.run(app.on_partitions_assigned.send(set()))
+    assert fetcher._fetch_max_wait_ms == FETCH_MAX_WAIT_MS

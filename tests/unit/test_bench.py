@@ -9,6 +9,7 @@ import pytest
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 from typer.testing import CliRunner
 
+from stream import bench
 from stream.bench import (
     BenchResult,
     LatencyResult,
@@ -87,6 +88,20 @@ def test_latency_matching_by_trigger_event_id() -> None:
     match = match_latencies(sent, alerts)
     assert match.latencies_ms == [42.0, 120.0, 200.0]
     assert match.unmatched == 3
+    assert match.to_broker_ms == match.in_worker_ms == []  # no append times given
+
+
+def test_latency_split_at_the_brokers_append_time() -> None:
+    sent = {"e1": 1_000, "e2": 1_010}
+    appended = {"e1": 1_004, "unrelated": 5}  # e2's append time is unknown
+    alerts = [
+        (orjson.dumps({"trigger_event_id": "e1"}), 1_042),
+        (orjson.dumps({"trigger_event_id": "e2"}), 1_100),
+    ]
+    match = match_latencies(sent, alerts, appended)
+    assert match.latencies_ms == [42.0, 90.0]
+    assert match.to_broker_ms == [4.0]  # send -> append
+    assert match.in_worker_ms == [38.0]  # append -> alert
 
 
 def test_measured_rate_starts_at_the_first_progress() -> None:
@@ -188,7 +203,15 @@ def test_baseline_app_has_one_decoding_agent_over_both_topics(tmp_path: Path) ->
 def test_bench_help_documents_its_options() -> None:
     result = CliRunner().invoke(app, ["bench", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    for option in ("--events", "--rate", "--duration", "--sellers", "--seed", "--json"):
+    for option in (
+        "--events",
+        "--rate",
+        "--duration",
+        "--sellers",
+        "--seed",
+        "--json",
+        "--keep-logs",
+    ):
         assert option in result.output
 
 
@@ -201,3 +224,32 @@ def test_first_error_of_a_worker_log() -> None:
     )
     assert first_error(log) == "[ERROR] [^----Stream: x]: Error adding to take buffer"
     assert first_error("[INFO] fine\n") is None
+
+
+@pytest.mark.parametrize("keep_logs", [False, True])
+def test_work_files_are_removed_after_success_unless_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep_logs: bool
+) -> None:
+    monkeypatch.setattr(bench, "_delete_bench_topics", lambda bootstrap, prefix: None)
+    workdir = tmp_path / "bench" / "run1"
+    with bench._cleanup("127.0.0.1:1", "lm-bench-run1-", workdir, keep_logs):
+        workdir.mkdir(parents=True)
+        (workdir / "latency-worker.log").write_text("log")
+    assert (workdir / "latency-worker.log").exists() is keep_logs
+
+
+def test_work_files_are_kept_after_a_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bench, "_delete_bench_topics", lambda bootstrap, prefix: None)
+    workdir = tmp_path / "bench" / "run1"
+
+    def failing_run() -> None:
+        with bench._cleanup("127.0.0.1:1", "lm-bench-run1-", workdir, keep_logs=False):
+            workdir.mkdir(parents=True)
+            (workdir / "latency-worker.log").write_text("log")
+            raise bench.BenchError("the worker died")
+
+    with pytest.raises(bench.BenchError):
+        failing_run()
+    assert (workdir / "latency-worker.log").exists()
