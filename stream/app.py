@@ -16,6 +16,7 @@ flight.
 
 from __future__ import annotations
 
+import gc
 import logging
 import weakref
 from collections.abc import Callable
@@ -45,6 +46,13 @@ FETCH_MAX_WAIT_MS = 100
 
 logger = logging.getLogger(__name__)
 
+# Python's default (700, 10, 10) runs a full collection every 100 young ones. A
+# full collection walks every live object, and a busy worker holds many (seller
+# states, the text memo, sketches): measured 7 full collections of ~80 ms in a
+# 100k-event run, ~7% of its time. A tenth as often: +6-7% events/s. Young
+# garbage is still collected as often as before.
+GC_THRESHOLDS = (700, 10, 100)
+
 
 class FlushingMonitor(FaustMonitor):
     """Faust's monitor sensor that also runs ``before_commit`` as a commit begins.
@@ -60,6 +68,11 @@ class FlushingMonitor(FaustMonitor):
         if self.before_commit is not None:
             self.before_commit()
         return super().on_commit_initiated(consumer)
+
+
+def tune_gc() -> None:
+    """Apply :data:`GC_THRESHOLDS` to this process (called by the worker commands)."""
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def shorten_fetch_wait(app: faust.App, wait_ms: int = FETCH_MAX_WAIT_MS) -> None:

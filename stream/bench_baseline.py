@@ -23,7 +23,7 @@ import faust
 import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 
-from stream.app import new_faust_app, raw_topic
+from stream.app import new_faust_app, raw_topic, tune_gc
 from stream.settings import Settings
 
 DECODED_METRIC = "listing_monitor_bench_decoded_total"
@@ -89,6 +89,7 @@ def main() -> None:
     settings = load_settings()
     ensure_topics(settings.bootstrap, monitor_topics(settings), settings.topic_partitions)
     app = create_baseline_app(settings)
+    tune_gc()  # like the monitor's worker, so both run under the same collector settings
     Worker(app, loglevel=settings.log_level.upper()).execute_from_commandline()
 
 

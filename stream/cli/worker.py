@@ -17,7 +17,7 @@ def run_worker(settings: Settings) -> None:
     """Create missing topics, then run the monitor's Faust worker until stopped."""
     from faust import Worker  # heavy import: only when a worker really runs
 
-    from stream.app import create_app
+    from stream.app import create_app, tune_gc
 
     try:
         monitor = create_app(settings)
@@ -44,6 +44,7 @@ def run_worker(settings: Settings) -> None:
         f"rules {monitor.rules.version}{web}",
         highlight=False,
     )
+    tune_gc()
     worker = Worker(monitor.app, loglevel=settings.log_level.upper())
     worker.execute_from_commandline()
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 from types import SimpleNamespace
 
-from stream.app import FETCH_MAX_WAIT_MS, broker_urls, create_app
+from stream.app import FETCH_MAX_WAIT_MS, broker_urls, create_app, tune_gc
 from stream.bench_baseline import create_baseline_app
 from stream.settings import Settings
 
@@ -46,3 +47,14 @@ def test_baseline_gets_the_same_fetch_wait(tmp_path: Path) -> None:
     )
     asyncio.run(app.on_partitions_assigned.send(set()))
     assert fetcher._fetch_max_wait_ms == FETCH_MAX_WAIT_MS
+
+
+def test_tune_gc_collects_the_oldest_generation_less_often() -> None:
+    before = gc.get_threshold()
+    try:
+        tune_gc()
+        young, middle, oldest = gc.get_threshold()
+        assert (young, middle) == before[:2]  # young garbage as often as before
+        assert oldest == 100 > before[2]
+    finally:
+        gc.set_threshold(*before)
