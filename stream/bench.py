@@ -13,7 +13,9 @@ deleted at the end:
   that sees a count ``c0 > 0`` and ``t_N`` the first that sees ``N``: the rate
   over the interval actually observed, so events consumed before the first
   poll do not inflate it. The ratio full / bare is the pipeline's share of the
-  framework's ceiling.
+  framework's ceiling. With ``repeat`` above 1 the two take turns (bare, full,
+  bare, full, ...) and each one's median run is reported: on a machine shared
+  with the broker a single run of either varies by ~10%.
 * **Latency.** A full worker on fresh topics receives simulated events (with
   20% fraudulent sellers, so alerts come regularly) at a fixed offered rate,
   paced by :class:`stream.cli.produce.Pacer`, each sent with an explicit
@@ -35,6 +37,7 @@ import contextlib
 import math
 import os
 import platform
+import re
 import shutil
 import subprocess
 import time
@@ -42,7 +45,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -93,6 +96,7 @@ class BenchOptions:
         seed: Seed of the simulation.
         keep_logs: Keep the workers' logs under ``<home>/bench/<run>/`` after a
             successful run too (they are always kept after a failure).
+        repeat: Runs of each throughput phase, taking turns; the median is reported.
     """
 
     events: int = 100_000
@@ -101,6 +105,7 @@ class BenchOptions:
     sellers: int = 1_000
     seed: int = 1
     keep_logs: bool = False
+    repeat: int = 3
 
 
 @dataclass(frozen=True)
@@ -173,6 +178,8 @@ class BenchResult:
     cpu_count: int
     python: str = field(default_factory=platform.python_version)
     platform: str = field(default_factory=platform.platform)
+    full_runs: tuple[float, ...] = ()
+    bare_runs: tuple[float, ...] = ()
 
     @property
     def ratio(self) -> float:
@@ -207,6 +214,8 @@ class BenchResult:
                 "bare_seconds": round(self.bare.seconds, 3),
                 "full_ready_s": round(self.full.ready_s, 2),
                 "bare_ready_s": round(self.bare.ready_s, 2),
+                "full_runs_events_per_s": [round(rate, 1) for rate in self.full_runs],
+                "bare_runs_events_per_s": [round(rate, 1) for rate in self.bare_runs],
             },
             "latency": {
                 "offered_rate": latency.offered_rate,
@@ -342,6 +351,24 @@ def match_latencies(
             to_broker.append(float(appended[trigger] - sent_ms[trigger]))
             in_worker.append(float(timestamp - appended[trigger]))
     return LatencyMatch(latencies, unmatched, to_broker, in_worker)
+
+
+def median_run(runs: Sequence[ThroughputResult], *, high: bool = False) -> ThroughputResult:
+    """The run with the median rate, with the highest peak RSS of all the runs.
+
+    For an even number of runs there are two middle ones: the lower by default,
+    the higher with ``high``. The bench takes the lower of the full pipeline
+    and the higher of the bare agent, so the ratio is never flattered.
+
+    Raises:
+        ValueError: on no runs.
+    """
+    if not runs:
+        raise ValueError("no runs")
+    ordered = sorted(runs, key=lambda run: run.events_per_s)
+    middle = ordered[len(ordered) // 2 if high else (len(ordered) - 1) // 2]
+    peaks = [run.peak_rss_bytes for run in runs if run.peak_rss_bytes is not None]
+    return replace(middle, peak_rss_bytes=max(peaks) if peaks else None)
 
 
 def first_error(log: str) -> str | None:
@@ -561,7 +588,7 @@ def run_throughput(
     progress: Progress,
 ) -> ThroughputResult:
     """Run one worker through ``total`` pre-loaded events and measure its rate."""
-    log_name = label.replace(" ", "-")
+    log_name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")  # "bare-agent-2-3"
     worker = spawn_worker(args, settings, workdir / f"{log_name}-worker.log")
     task = progress.add_task(f"{label}: starting the worker", total=total)
     peak: int | None = None
@@ -800,30 +827,33 @@ def run_bench(
             "listings_topic": f"{prefix}tp-listings",
             "orders_topic": f"{prefix}tp-orders",
         }
-        full_settings = topic_settings(base, f"{prefix}full", **shared)
-        bare_settings = topic_settings(base, f"{prefix}bare", **shared)
         ensure_topics(bootstrap, shared.values(), settings.topic_partitions)
         topics = {"listings": shared["listings_topic"], "orders": shared["orders_topic"]}
         timeout = max(120.0, options.events / 200.0)
+        runs: dict[str, list[ThroughputResult]] = {"bare": [], "full": []}
         with _progress(console) as progress:
             preload(bootstrap, topics, events, progress)
-            phases = (
-                ("bare agent", BARE_COMMAND, DECODED_METRIC, bare_settings),
-                ("full pipeline", FULL_COMMAND, FULL_METRIC, full_settings),
-            )
-            bare, full = (
-                run_throughput(
-                    label,
-                    command,
-                    metric,
-                    app_settings,
-                    timeout,
-                    total=len(events),
-                    workdir=workdir,
-                    progress=progress,
-                )
-                for label, command, metric, app_settings in phases
-            )
+            for turn in range(1, options.repeat + 1):
+                suffix = "" if turn == 1 else str(turn)  # each run its own consumer group
+                of = f" ({turn}/{options.repeat})" if options.repeat > 1 else ""
+                for app, label, command, metric in (
+                    ("bare", "bare agent", BARE_COMMAND, DECODED_METRIC),
+                    ("full", "full pipeline", FULL_COMMAND, FULL_METRIC),
+                ):
+                    runs[app].append(
+                        run_throughput(
+                            label + of,
+                            command,
+                            metric,
+                            topic_settings(base, f"{prefix}{app}{suffix}", **shared),
+                            timeout,
+                            total=len(events),
+                            workdir=workdir,
+                            progress=progress,
+                        )
+                    )
+        full = median_run(runs["full"])
+        bare = median_run(runs["bare"], high=True)
         latency_events = simulated_events(
             math.ceil(options.rate * options.duration * 1.05) + 10,
             options.sellers,
@@ -841,4 +871,11 @@ def run_bench(
         ensure_topics(bootstrap, setting_topics(latency_settings), settings.topic_partitions)
         with _progress(console) as progress:
             latency = run_latency(latency_settings, latency_events, options, workdir, progress)
-    return BenchResult(full=full, bare=bare, latency=latency, cpu_count=os.cpu_count() or 1)
+    return BenchResult(
+        full=full,
+        bare=bare,
+        latency=latency,
+        cpu_count=os.cpu_count() or 1,
+        full_runs=tuple(run.events_per_s for run in runs["full"]),
+        bare_runs=tuple(run.events_per_s for run in runs["bare"]),
+    )

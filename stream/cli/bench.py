@@ -39,6 +39,12 @@ def _mib(value: float | None) -> str:
     return "—" if value is None else f"{value:,.1f} MiB"
 
 
+def _runs(rates: tuple[float, ...]) -> str:
+    if len(rates) < 2:
+        return ""
+    return f" (median of {len(rates)}: {', '.join(f'{rate:,.0f}' for rate in rates)})"
+
+
 def render_result(result: BenchResult) -> None:
     """Print the one results table."""
     data = result.to_dict()
@@ -49,12 +55,12 @@ def render_result(result: BenchResult) -> None:
     table.add_column("value", justify="right")
     table.add_column("target")
     table.add_row(
-        f"full pipeline, {result.full.events:,} events",
+        f"full pipeline, {result.full.events:,} events{_runs(result.full_runs)}",
         f"{result.full.events_per_s:,.0f} events/s",
         "",
     )
     table.add_row(
-        f"bare Faust agent, {result.bare.events:,} events",
+        f"bare Faust agent, {result.bare.events:,} events{_runs(result.bare_runs)}",
         f"{result.bare.events_per_s:,.0f} events/s",
         "",
     )
@@ -104,6 +110,13 @@ def bench(
         int, typer.Option(min=1, help="Sellers of the simulated marketplace.")
     ] = 1_000,
     seed: Annotated[int, typer.Option(help="Seed of the simulated marketplace.")] = 1,
+    repeat: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Runs of each throughput phase, taking turns; each one's median is reported.",
+        ),
+    ] = 3,
     keep_logs: Annotated[
         bool,
         typer.Option(
@@ -148,6 +161,7 @@ def bench(
         sellers=sellers,
         seed=seed,
         keep_logs=keep_logs,
+        repeat=repeat,
     )
     try:
         say(f"benchmarking on {settings.bootstrap}")

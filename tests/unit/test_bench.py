@@ -253,3 +253,23 @@ def test_work_files_are_kept_after_a_failure(
     with pytest.raises(bench.BenchError):
         failing_run()
     assert (workdir / "latency-worker.log").exists()
+
+
+def _run(rate: float, rss: int | None) -> ThroughputResult:
+    return ThroughputResult("full", 1000, 1.0, rate, 2.0, rss)
+
+
+def test_median_run_of_an_odd_number_of_runs_keeps_the_highest_peak_rss() -> None:
+    runs = [_run(7000.0, 100), _run(6000.0, 300), _run(8000.0, None)]
+    median = bench.median_run(runs)
+    assert median.events_per_s == 7000.0
+    assert median.peak_rss_bytes == 300
+
+
+def test_median_run_of_an_even_number_never_flatters_the_ratio() -> None:
+    runs = [_run(8000.0, None), _run(6000.0, None)]
+    assert bench.median_run(runs).events_per_s == 6000.0  # the full pipeline: lower
+    assert bench.median_run(runs, high=True).events_per_s == 8000.0  # the bare agent: higher
+    assert bench.median_run(runs).peak_rss_bytes is None
+    with pytest.raises(ValueError, match="no runs"):
+        bench.median_run([])
