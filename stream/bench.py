@@ -723,9 +723,9 @@ def run_latency(
                 )
             time.sleep(POLL_INTERVAL)
         records = read_records(settings.bootstrap, settings.alerts_topic)
-        appended = appended_times(settings.bootstrap, topics.values())
     finally:
         peak = worker.stop()
+    appended = appended_times(settings.bootstrap, topics.values())
     match = match_latencies(sent_ms, records, appended)
     values = match.latencies_ms
     seconds = last - first
@@ -736,9 +736,9 @@ def run_latency(
         events_sent=len(sent_ms),
         alerts=len(records),
         matched=len(values),
-        p50_ms=round(percentile(values, 50), 1) if values else None,
-        p95_ms=round(percentile(values, 95), 1) if values else None,
-        p99_ms=round(percentile(values, 99), 1) if values else None,
+        p50_ms=_rounded_percentile(values, 50),
+        p95_ms=_rounded_percentile(values, 95),
+        p99_ms=_rounded_percentile(values, 99),
         max_ms=round(max(values), 1) if values else None,
         peak_rss_bytes=peak,
         to_broker_p50_ms=_rounded_percentile(match.to_broker_ms, 50),
