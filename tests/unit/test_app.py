@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 from pathlib import Path
 from types import SimpleNamespace
+
+import faust
+import pytest
 
 from stream.app import FETCH_MAX_WAIT_MS, broker_urls, create_app, tune_gc
 from stream.bench_baseline import create_baseline_app
@@ -28,25 +32,35 @@ def test_broker_urls() -> None:
     assert broker_urls("h1:9092, h2:9093") == "kafka://h1:9092;kafka://h2:9093"
 
 
-def test_assigned_partitions_shorten_the_brokers_fetch_wait(tmp_path: Path) -> None:
-    """Faust's fixed 1.5 s fetch wait is cut once the consumer runs (see shorten_fetch_wait)."""
-    app = create_app(Settings(home=tmp_path)).app
+def _fetch_wait_after_assignment(app: faust.App) -> int:
+    """The fetch wait the app leaves on a consumer that Faust built with 1,500 ms."""
     fetcher = SimpleNamespace(_fetch_max_wait_ms=1500)  # aiokafka's Fetcher, as Faust builds it
     app._consumer = SimpleNamespace(
         _thread=SimpleNamespace(_consumer=SimpleNamespace(_fetcher=fetcher))
     )
     asyncio.run(app.on_partitions_assigned.send(set()))
-    assert fetcher._fetch_max_wait_ms == FETCH_MAX_WAIT_MS == 100
+    return int(fetcher._fetch_max_wait_ms)
+
+
+def test_assigned_partitions_shorten_the_brokers_fetch_wait(tmp_path: Path) -> None:
+    """Faust's fixed 1.5 s fetch wait is cut once the consumer runs (see shorten_fetch_wait)."""
+    app = create_app(Settings(home=tmp_path)).app
+    assert _fetch_wait_after_assignment(app) == FETCH_MAX_WAIT_MS == 100
 
 
 def test_baseline_gets_the_same_fetch_wait(tmp_path: Path) -> None:
     app = create_baseline_app(Settings(home=tmp_path))
-    fetcher = SimpleNamespace(_fetch_max_wait_ms=1500)
-    app._consumer = SimpleNamespace(
-        _thread=SimpleNamespace(_consumer=SimpleNamespace(_fetcher=fetcher))
-    )
-    asyncio.run(app.on_partitions_assigned.send(set()))
-    assert fetcher._fetch_max_wait_ms == FETCH_MAX_WAIT_MS
+    assert _fetch_wait_after_assignment(app) == FETCH_MAX_WAIT_MS
+
+
+def test_a_consumer_without_the_fetcher_is_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(Settings(home=tmp_path)).app
+    app._consumer = SimpleNamespace(_thread=SimpleNamespace(_consumer=SimpleNamespace()))
+    with caplog.at_level(logging.WARNING, logger="stream.app"):
+        asyncio.run(app.on_partitions_assigned.send(set()))
+    assert "could not shorten the fetch wait to 100 ms" in caplog.text
 
 
 def test_tune_gc_collects_the_oldest_generation_less_often() -> None:
