@@ -46,6 +46,11 @@ def kafka_bootstrap() -> Iterator[str]:
         local.stop(lambda message: print(message))
 
 
+# The worker's count of valid input events, as its /metrics page shows it.
+LISTINGS_VALID = 'listing_monitor_events_total{outcome="valid",stream="listings"}'
+ORDERS_VALID = 'listing_monitor_events_total{outcome="valid",stream="orders"}'
+
+
 @dataclass
 class RunningMonitor:
     """A worker process on its own topics."""

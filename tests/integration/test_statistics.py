@@ -10,14 +10,12 @@ from typing import Any
 import pytest
 
 from stream.kafka_admin import group_members
-from tests.integration.conftest import RunningMonitor
+from tests.integration.conftest import LISTINGS_VALID, ORDERS_VALID, RunningMonitor
 
 pytestmark = pytest.mark.integration
 
 Start = Callable[..., RunningMonitor]
 START = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
-ORDERS_VALID = 'listing_monitor_events_total{outcome="valid",stream="orders"}'
-LISTINGS_VALID = 'listing_monitor_events_total{outcome="valid",stream="listings"}'
 
 
 def at(minutes: float) -> str:
