@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -24,12 +25,58 @@ from pydantic import (
 )
 
 SCHEMA_VERSION = 1
+SUPPORTED_SCHEMA_VERSIONS = frozenset({1})
+"""Input schema versions this monitor reads; events of any other version are dead-lettered."""
 
-Identifier = Annotated[str, Field(min_length=1, max_length=128)]
+# Bounds of the contract (docs/EVENTS.md, "Bounds"): values outside them are
+# errors in the producer, and some would break the monitor (a 400-digit
+# quantity cannot be stored, a date in year 9999 cannot be expired).
+MAX_IDENTIFIER_CHARS = 128
+MAX_TITLE_CHARS = 1000
+MAX_LONG_TEXT_CHARS = 20_000
+MAX_NAME_CHARS = 200
+MAX_HASH_CHARS = 128
+MAX_AUTHORIZED_BRANDS = 500
+MAX_MONEY = 1_000_000_000.0
+MAX_QUANTITY = 1_000_000_000
+
+
+def _representable_in_utc(moment: datetime) -> datetime:
+    """Reject a timestamp that has no UTC equivalent (``0001-01-01T00:00:00+14:00``)."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(
+            "Timestamp is outside the range of dates that can be written in UTC"
+        ) from None
+    return moment
+
+
+def _supported_version(version: int) -> int:
+    if version not in SUPPORTED_SCHEMA_VERSIONS:
+        supported = ", ".join(str(v) for v in sorted(SUPPORTED_SCHEMA_VERSIONS))
+        raise ValueError(
+            f"schema version {version} is not supported (this monitor reads version {supported})"
+        )
+    return version
+
+
+Identifier = Annotated[str, Field(min_length=1, max_length=MAX_IDENTIFIER_CHARS)]
+Name = Annotated[str, Field(max_length=MAX_NAME_CHARS)]
+Hash = Annotated[str, Field(max_length=MAX_HASH_CHARS)]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, upper case")]
-Timestamp = Annotated[AwareDatetime, Field(description="RFC 3339 timestamp with an offset")]
-Money = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Timestamp = Annotated[
+    AwareDatetime,
+    AfterValidator(_representable_in_utc),
+    Field(description="RFC 3339 timestamp with an offset"),
+]
+Money = Annotated[float, Field(gt=0, le=MAX_MONEY, allow_inf_nan=False)]
+SchemaVersion = Annotated[
+    int,
+    AfterValidator(_supported_version),
+    Field(description="Version of the event's schema; this monitor reads version 1."),
+]
 
 ListingEventType = Literal["listing_created", "listing_updated", "listing_removed"]
 OrderEventType = Literal["order_placed", "order_refunded", "order_disputed"]
@@ -49,8 +96,8 @@ class Location(_InputModel):
     """A place: country, and optionally province and city."""
 
     country: CountryCode
-    province: str | None = None
-    city: str | None = None
+    province: Name | None = None
+    city: Name | None = None
 
 
 class SellerProfile(_InputModel):
@@ -58,11 +105,11 @@ class SellerProfile(_InputModel):
 
     registered_at: Timestamp | None = None
     registered_region: Location | None = None
-    authorized_brands: list[str] = Field(default_factory=list)
-    phone_hash: str | None = None
-    payout_account_hash: str | None = None
-    device_hash: str | None = None
-    return_address_hash: str | None = None
+    authorized_brands: list[Name] = Field(default_factory=list, max_length=MAX_AUTHORIZED_BRANDS)
+    phone_hash: Hash | None = None
+    payout_account_hash: Hash | None = None
+    device_hash: Hash | None = None
+    return_address_hash: Hash | None = None
 
 
 def _require(event: BaseModel, fields: tuple[str, ...], when: str) -> None:
@@ -76,22 +123,22 @@ def _require(event: BaseModel, fields: tuple[str, ...], when: str) -> None:
 class ListingEvent(_InputModel):
     """A listing created, updated or removed on the marketplace (topic ``listings``)."""
 
-    schema_version: int = 1
+    schema_version: SchemaVersion = 1
     event_id: Identifier
     event_type: ListingEventType
     event_time: Timestamp
     listing_id: Identifier
     seller_id: Identifier
-    title: Annotated[str, Field(max_length=1000)] | None = None
-    description: Annotated[str, Field(max_length=20000)] | None = None
-    brand: str | None = None
-    category: str | None = None
+    title: Annotated[str, Field(max_length=MAX_TITLE_CHARS)] | None = None
+    description: Annotated[str, Field(max_length=MAX_LONG_TEXT_CHARS)] | None = None
+    brand: Name | None = None
+    category: Name | None = None
     price: Money | None = None
     currency: CurrencyCode | None = None
-    quantity: Annotated[int, Field(ge=0)] | None = None
+    quantity: Annotated[int, Field(ge=0, le=MAX_QUANTITY)] | None = None
     condition: Condition = "new"
     ship_from: Location | None = None
-    image_text: str | None = None
+    image_text: Annotated[str, Field(max_length=MAX_LONG_TEXT_CHARS)] | None = None
     seller: SellerProfile | None = None
 
     @model_validator(mode="after")
@@ -104,7 +151,7 @@ class ListingEvent(_InputModel):
 class OrderEvent(_InputModel):
     """An order placed, refunded or disputed (topic ``orders``)."""
 
-    schema_version: int = 1
+    schema_version: SchemaVersion = 1
     event_id: Identifier
     event_type: OrderEventType
     event_time: Timestamp
@@ -112,12 +159,12 @@ class OrderEvent(_InputModel):
     listing_id: Identifier
     seller_id: Identifier
     buyer_id: Identifier
-    quantity: Annotated[int, Field(ge=1)] | None = None
+    quantity: Annotated[int, Field(ge=1, le=MAX_QUANTITY)] | None = None
     unit_price: Money | None = None
     currency: CurrencyCode | None = None
     ship_from: Location | None = None
     ship_to: Location | None = None
-    tracking_hash: str | None = None
+    tracking_hash: Hash | None = None
     reason: RefundReason | None = None
 
     @model_validator(mode="after")
@@ -159,8 +206,16 @@ class Alert(BaseModel):
     rules_version: str
 
 
+DeadLetterKind = Literal["invalid", "unsupported_version", "too_large", "processing_error"]
+
+
 class DeadLetter(BaseModel):
-    """An input message the monitor could not accept, with the reason (``dead-letter``)."""
+    """An input message the monitor could not accept, with the reason (``dead-letter``).
+
+    The payload and key are copied up to a configured size; ``payload_size``
+    and ``payload_sha256`` describe the whole original, which stays in its
+    source topic at ``partition`` / ``offset`` while the topic retains it.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -168,17 +223,63 @@ class DeadLetter(BaseModel):
     partition: int
     offset: int
     key: str | None = Field(
-        description="The original key: UTF-8 text, or base64 when key_encoding says so."
+        description="The original key (up to the size cap): UTF-8 text, or base64 "
+        "when key_encoding says so."
     )
     key_encoding: Literal["utf-8", "base64"] = "utf-8"
+    key_size: int = Field(default=0, ge=0, description="Bytes in the original key.")
+    key_truncated: bool = Field(
+        default=False, description="True when `key` holds only the first bytes of the key."
+    )
     error: str = Field(description="What was wrong, in plain words: field and problem.")
-    payload: str = Field(description="The original bytes: UTF-8 text, or base64.")
+    error_kind: DeadLetterKind = Field(
+        default="invalid",
+        description="`invalid` (not an event of the contract), `unsupported_version` (another "
+        "schema version), `too_large` (above the event size limit), `processing_error` (the "
+        "monitor failed on a valid event: a bug to report).",
+    )
+    payload: str = Field(
+        description="The original bytes (up to the size cap): UTF-8 text, or base64."
+    )
     payload_encoding: Literal["utf-8", "base64"] = "utf-8"
+    payload_size: int = Field(default=0, ge=0, description="Bytes in the original payload.")
+    payload_sha256: str = Field(
+        default="", description="SHA-256 (hex) of the whole original payload."
+    )
+    payload_truncated: bool = Field(
+        default=False,
+        description="True when `payload` holds only the first bytes of the original.",
+    )
     received_at: Timestamp
 
 
 class InvalidEventError(ValueError):
-    """Raised when input bytes are not a valid event; the message names each field."""
+    """Raised when input bytes are not a valid event; the message names each field.
+
+    ``unsupported_version`` tells an event of another schema version (which a
+    newer monitor may read) from a broken one.
+    """
+
+    def __init__(self, message: str, *, unsupported_version: bool = False) -> None:
+        super().__init__(message)
+        self.unsupported_version = unsupported_version
+
+
+# An error message names at most this many problems, each value shown in at
+# most this many characters: a hostile event may hold thousands of bad values.
+MAX_PROBLEMS_SHOWN = 10
+MAX_VALUE_SHOWN = 60
+
+
+def _shown(value: object) -> str:
+    """A short ``repr`` of an offending value, never built from more than it shows."""
+    if isinstance(value, str | bytes):
+        text = repr(value[: MAX_VALUE_SHOWN + 1])
+    elif isinstance(value, list | tuple | dict):
+        text = f"{type(value).__name__} of {len(value)} items"
+    else:
+        text = repr(value)
+    return text[:MAX_VALUE_SHOWN] + ("..." if len(text) > MAX_VALUE_SHOWN else "")
 
 
 def describe_validation_error(exc: ValidationError) -> str:
@@ -188,10 +289,12 @@ def describe_validation_error(exc: ValidationError) -> str:
         exc: The error raised by model validation.
 
     Returns:
-        ``"field: problem (got value); other.field: problem"``.
+        ``"field: problem (got value); other.field: problem"``, naming at most
+        ``MAX_PROBLEMS_SHOWN`` problems and how many more there were.
     """
     parts: list[str] = []
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    for err in errors[:MAX_PROBLEMS_SHOWN]:
         where = ".".join(str(p) for p in err["loc"])
         message = str(err["msg"])
         if message.startswith("Value error, "):
@@ -204,10 +307,18 @@ def describe_validation_error(exc: ValidationError) -> str:
             continue
         shown = ""
         if err["type"] not in {"missing"} and "input" in err and where:
-            value = repr(err["input"])
-            shown = f" (got {value[:60]}{'...' if len(value) > 60 else ''})"
+            shown = f" (got {_shown(err['input'])})"
         parts.append(f"{where}: {message}{shown}" if where else message)
+    if len(errors) > MAX_PROBLEMS_SHOWN:
+        parts.append(f"and {len(errors) - MAX_PROBLEMS_SHOWN} more problems")
     return "; ".join(parts)
+
+
+def _is_unsupported_version(exc: ValidationError) -> bool:
+    return any(
+        err["loc"] == ("schema_version",) and err["type"] == "value_error"
+        for err in exc.errors(include_url=False, include_input=False)
+    )
 
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -217,7 +328,9 @@ def _parse(model: type[_M], raw: bytes | str) -> _M:
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
-        raise InvalidEventError(describe_validation_error(exc)) from exc
+        raise InvalidEventError(
+            describe_validation_error(exc), unsupported_version=_is_unsupported_version(exc)
+        ) from exc
 
 
 def parse_listing(raw: bytes | str) -> ListingEvent:

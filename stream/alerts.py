@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from schemas.events import AlertLevel
+from schemas.events import AlertLevel, Severity
 
 
 def alert_id(
@@ -20,4 +20,17 @@ def alert_id(
     and may re-process an event after a restart.
     """
     material = "\x1f".join((level, seller_id, listing_id or "", trigger_event_id, rules_version))
+    return "a-" + hashlib.sha256(material.encode("utf-8")).hexdigest()[:24]
+
+
+def seller_alert_id(seller_id: str, severity: Severity, window: int, rules_version: str) -> str:
+    """The id of a seller-level alert: the seller, its severity and its cool-down window.
+
+    ``window`` numbers the cool-down periods of event time (event minute //
+    cool-down minutes). Suppression allows one alert per seller and severity
+    per cool-down, so this names it without saying which of the seller's
+    events (a listing or an order, whichever the worker happened to read
+    first) tipped it over: two runs over the same input give the same ids.
+    """
+    material = "\x1f".join(("seller", seller_id, severity, str(window), rules_version))
     return "a-" + hashlib.sha256(material.encode("utf-8")).hexdigest()[:24]

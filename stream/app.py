@@ -16,11 +16,13 @@ flight.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -29,8 +31,11 @@ from faust.sensors import Monitor as FaustMonitor
 from faust.streams import _current_event
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from stream.handover import Handover, commit_now
+from stream.limits import MAX_MESSAGE_BYTES, Limits
+from stream.logs import Throttle
 from stream.metrics import MonitorMetrics
-from stream.processor import EventProcessor, Origin, Outcome, encode
+from stream.processor import EventProcessor, Origin, Outcome, Record, StreamKind
 from stream.rules import CompiledRules, RulesConfig, load_rules
 from stream.settings import Settings
 from stream.stats.store import CachedSellerStore
@@ -109,6 +114,65 @@ def broker_urls(bootstrap: str) -> str:
     return ";".join(f"kafka://{host.strip()}" for host in bootstrap.split(",") if host.strip())
 
 
+class Publisher:
+    """Publishes the records of judged batches to their topics.
+
+    A record that cannot even be handed to the producer (Kafka unreachable
+    for longer than the producer buffers) is retried until it can: the batch
+    stays unacknowledged meanwhile, so nothing judged is lost and nothing
+    after it is committed. A delivery the broker refuses later is counted in
+    ``listing_monitor_publish_errors_total`` and logged.
+    """
+
+    RETRY_MAX_SECONDS = 5.0
+
+    def __init__(self, topics: Mapping[str, Any], metrics: MonitorMetrics) -> None:
+        self.topics = topics
+        self._errors = {name: metrics.publish_errors.labels(name) for name in topics}
+        self._log = Throttle(logger, interval=60.0)
+
+    async def publish(self, records: list[Record]) -> None:
+        """Hand every record to the producer, in order."""
+        for record in records:
+            await self._send(record)
+
+    async def _send(self, record: Record) -> None:
+        topic = self.topics[record.topic]
+        pause = 0.1
+        while True:
+            try:
+                delivery = await topic.send(key=record.key, value=record.value)
+            except Exception as exc:
+                self._log.log(
+                    ("send", type(exc).__name__),
+                    logging.ERROR,
+                    "cannot hand a message for %s to the producer (%s: %s); retrying "
+                    "(the batch stays uncommitted meanwhile)",
+                    topic.get_topic_name(),
+                    type(exc).__name__,
+                    exc,
+                )
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, self.RETRY_MAX_SECONDS)
+                continue
+            delivery.add_done_callback(partial(self._delivered, record.topic))
+            return
+
+    def _delivered(self, name: str, delivery: asyncio.Future[Any]) -> None:
+        if delivery.cancelled() or delivery.exception() is None:
+            return
+        exc = delivery.exception()
+        self._errors[name].inc()
+        self._log.log(
+            ("delivery", name, type(exc).__name__),
+            logging.ERROR,
+            "the broker refused a message for %s: %s: %s",
+            self.topics[name].get_topic_name(),
+            type(exc).__name__,
+            exc,
+        )
+
+
 @dataclass
 class Monitor:
     """The built application and the pieces tests and the CLI reach into."""
@@ -172,6 +236,9 @@ def new_faust_app(
         # larger fetches let it run at CPU speed (measured: 2.8k -> 11k events/s).
         consumer_max_fetch_size=settings.fetch_max_bytes,
         producer_max_batch_size=1024 * 1024,  # seller states are written in large batches
+        # Every message the monitor sends is at most this large (stream.limits),
+        # within the broker's default limit of 1,048,588 bytes per message.
+        producer_max_request_size=MAX_MESSAGE_BYTES,
         datadir=str(datadir),
         web_enabled=settings.web_enabled,
         web_port=settings.web_port,
@@ -201,6 +268,7 @@ def create_app(
     """
     rules = rules if rules is not None else load_rules(settings.rules_file)
     metrics = MonitorMetrics(registry)
+    limits = Limits.from_settings(settings)
 
     app = new_faust_app(
         settings,
@@ -228,8 +296,12 @@ def create_app(
         partitions=settings.topic_partitions,
         use_partitioner=True,
     )
-    store = CachedSellerStore(seller_table, settings.state_cache_size)
-    processor = EventProcessor(CompiledRules.build(rules), metrics, store=store)
+    store = CachedSellerStore(
+        seller_table,
+        settings.state_cache_size,
+        on_reset=lambda reason: metrics.state_resets.labels(reason).inc(),
+    )
+    processor = EventProcessor(CompiledRules.build(rules), metrics, store=store, limits=limits)
     references = processor.detector.references
     references_restored = False
 
@@ -240,11 +312,20 @@ def create_app(
         references_restored = True
 
     events_topic = raw_topic(app, settings.listings_topic, settings.orders_topic)
-    alerts_topic = raw_topic(app, settings.alerts_topic)
-    dead_letter_topic = raw_topic(app, settings.dead_letter_topic)
+    publisher = Publisher(
+        {
+            "alerts": raw_topic(app, settings.alerts_topic),
+            "dead_letter": raw_topic(app, settings.dead_letter_topic),
+        },
+        metrics,
+    )
     handlers: dict[str, Callable[[bytes | None, Origin], Outcome]] = {
         settings.listings_topic: processor.on_listing,
         settings.orders_topic: processor.on_order,
+    }
+    stream_of: dict[str, StreamKind] = {
+        settings.listings_topic: "listings",
+        settings.orders_topic: "orders",
     }
 
     # Table stores that keep one database per partition (RocksDB) write in
@@ -298,6 +379,7 @@ def create_app(
         # batch API), partitioned by key like Faust's own table writes.
         producer: Any = app.producer
         client = producer._ensure_producer()  # the aiokafka producer underneath
+        await client.partitions_for(changelog)  # its metadata: at once when known
         batches: dict[int, Any] = {}
         for _, key, value in items:
             partition = producer.key_partition(changelog, key).partition
@@ -312,46 +394,82 @@ def create_app(
             await client.send_batch(batch, changelog, partition=partition)
         metrics.state_writes.inc(len(items))
 
+    # One state writer at a time: a write still in flight when partitions are
+    # handed over would otherwise reach the changelog after the new owner's.
+    state_writes = asyncio.Lock()
+
+    async def write_states_and_commit() -> None:
+        async with state_writes:
+            if store.dirty:
+                await write_states()
+            await commit_now(app.consumer)
+
+    app.timer(interval=settings.commit_interval, name="write-states-and-commit")(
+        write_states_and_commit
+    )
+
+    handover = Handover(write_states_and_commit, batch_timeout=settings.session_timeout / 2)
+
+    def judge(batch: list[Any]) -> list[Record]:
+        """Judge a batch in memory: the records to publish for it (never raises).
+
+        No await in here: a commit, which writes the seller states, happens
+        between batches or while one is being published, never halfway
+        through judging one.
+        """
+        records: list[Record] = []
+        for event in batch:
+            message = event.message
+            latest_event[message.partition] = event
+            store.partition = message.partition
+            origin = Origin(message.topic, message.partition, message.offset, message.key)
+            try:
+                outcome = handlers[message.topic](event.value, origin)
+            except Exception as exc:  # the processor contains its own errors: a last resort
+                outcome = processor.failed(stream_of[message.topic], origin, event.value, exc)
+            records.extend(outcome.records)
+        return records
+
     async def judge_events(stream: Any) -> None:
         # Events are judged in small batches: Faust acknowledges a batch once
         # the loop below is done with it (so a crash replays it, never skips
         # it), and judging a run of events back to back costs ~25% less per
         # event than interleaving each one with the framework's own work.
+        # Nothing in the loop raises: on an exception Faust would acknowledge
+        # the whole batch, judged or not, and the agent would stop reading.
         batches = stream.take_events(settings.batch_max_events, settings.batch_max_wait)
         async for batch in batches:
+            if handover.in_progress:  # partitions are going: their next owner judges these
+                handover.release(batch)
+                continue
             if not references_restored:  # the tables are recovered before the first event
                 restore_references()
-            for event in batch:
-                message = event.message
-                latest_event[message.partition] = event
-                store.partition = message.partition
-                origin = Origin(message.topic, message.partition, message.offset, message.key)
-                outcome = handlers[message.topic](event.value, origin)
-                if outcome.dead_letter is not None:
-                    await dead_letter_topic.send(key=origin.key, value=encode(outcome.dead_letter))
-                for alert in outcome.alerts:
-                    await alerts_topic.send(
-                        key=alert.seller_id.encode("utf-8"), value=encode(alert)
-                    )
+            handover.idle.clear()
+            try:
+                await publisher.publish(judge(batch))
+            finally:
+                handover.idle.set()
 
     judge_events.__qualname__ = "judge-events"  # what Faust shows in its logs
     app.agent(events_topic, name="judge-events", concurrency=1)(judge_events)
 
-    async def write_states_and_commit() -> None:
-        if store.dirty:
-            await write_states()
-        await app.consumer.commit()
-
-    app.timer(interval=settings.commit_interval, name="write-states-and-commit")(
-        write_states_and_commit
-    )
+    async def on_assigned(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
+        handover.install(app)  # the consumer exists from here on
+        # State writes pick the changelog partition from the producer's
+        # metadata, which it fetches for a topic only when asked: without
+        # this, the first write to a new changelog crashed the worker
+        # ("'NoneType' object is not iterable" in aiokafka's _partition).
+        client = cast(Any, app.producer)._ensure_producer()
+        for table in (seller_table, reference_table):
+            await client.partitions_for(table.changelog_topic.get_topic_name())
 
     async def forget_cached_states(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         nonlocal references_restored
         store.forget()  # partitions moved: the restored tables are the truth again
         references_restored = False
 
-    # Faust types the receiver more narrowly than the signal calls it.
+    # Faust types the receivers more narrowly than the signals call them.
+    app.on_partitions_assigned.connect(cast(Any, on_assigned))
     app.on_partitions_revoked.connect(cast(Any, forget_cached_states))
 
     async def expire_silent_sellers() -> None:

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from schemas import Alert, ListingEvent, OrderEvent, Reason
 from schemas.events import AlertLevel, Severity
-from stream.alerts import alert_id
+from stream.alerts import alert_id, seller_alert_id
 from stream.rules.config import RulesConfig
 from stream.rules.listing_rules import (
     CompiledRules,
@@ -133,7 +133,7 @@ class Detector:
         self.references = ReferenceBook(rules.catalog, self.config.reference_learning)
         self._hotspot_cache: dict[tuple[str, str], str | None] = {}
         self._text_memo: dict[TextKey, tuple[str | None, tuple[Reason, ...]]] = {}
-        self.cooldown = int(self.config.alerting.cooldown_hours * 60)
+        self.cooldown = max(1, int(self.config.alerting.cooldown_hours * 60))
         self.young_minutes = int(self.config.seller.young_account_days * DAY_MINUTES)
 
     # ------------------------------------------------------------- helpers
@@ -149,8 +149,14 @@ class Detector:
         severity: Severity,
         reasons: list[Reason],
     ) -> Alert:
+        version = self.config.version
+        if level == "seller":
+            window = to_minute(event_time) // self.cooldown
+            identity = seller_alert_id(seller_id, severity, window, version)
+        else:
+            identity = alert_id(level, seller_id, event_id, version, listing_id)
         return Alert(
-            alert_id=alert_id(level, seller_id, event_id, self.config.version, listing_id),
+            alert_id=identity,
             alert_time=self.clock(),
             event_time=event_time,
             trigger_event_id=event_id,

@@ -6,9 +6,15 @@ low-cardinality (stream kind, outcome, rule, level, severity), never ids.
 
 from __future__ import annotations
 
+from typing import get_args
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from schemas.events import DeadLetterKind
+
 STREAMS = ("listings", "orders")
+OUTCOMES = ("valid", "invalid", "failed")
+DEAD_LETTER_REASONS: tuple[str, ...] = get_args(DeadLetterKind)
 
 
 class MonitorMetrics:
@@ -18,13 +24,23 @@ class MonitorMetrics:
         self.registry = registry if registry is not None else CollectorRegistry()
         self.events = Counter(
             "listing_monitor_events_total",
-            "Input events consumed, by stream and outcome (valid or invalid).",
+            "Input events consumed, by stream and outcome: valid (judged), invalid "
+            "(dead-lettered: not an event of the contract) or failed (dead-lettered: the "
+            "monitor failed on it).",
             ["stream", "outcome"],
             registry=self.registry,
         )
         self.dead_letters = Counter(
             "listing_monitor_dead_letters_total",
-            "Input messages sent to the dead-letter topic, by stream.",
+            "Input messages sent to the dead-letter topic, by stream and reason (the dead "
+            "letter's error_kind).",
+            ["stream", "reason"],
+            registry=self.registry,
+        )
+        self.unknown_currency = Counter(
+            "listing_monitor_unknown_currency_total",
+            "Valid events in a currency without an exchange rate in the rules: judged "
+            "without the price rule.",
             ["stream"],
             registry=self.registry,
         )
@@ -56,6 +72,19 @@ class MonitorMetrics:
             "Seller states written to the changelogged table (once per changed seller per commit).",
             registry=self.registry,
         )
+        self.state_resets = Counter(
+            "listing_monitor_state_resets_total",
+            "Seller states that could not be read (undecodable) or written (unencodable) "
+            "and were reset to their last written version.",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.publish_errors = Counter(
+            "listing_monitor_publish_errors_total",
+            "Messages the broker refused to store, by output topic (alerts, dead_letter).",
+            ["topic"],
+            registry=self.registry,
+        )
         self.sellers_expired = Counter(
             "listing_monitor_sellers_expired_total",
             "Seller states deleted after the retention period without events.",
@@ -70,8 +99,14 @@ class MonitorMetrics:
         )
         # Create the labelled children up front so dashboards see zeros, not gaps.
         for stream in STREAMS:
-            for outcome in ("valid", "invalid"):
+            for outcome in OUTCOMES:
                 self.events.labels(stream, outcome)
-            self.dead_letters.labels(stream)
+            for reason in DEAD_LETTER_REASONS:
+                self.dead_letters.labels(stream, reason)
+            self.unknown_currency.labels(stream)
+        for reason in ("undecodable", "unencodable"):
+            self.state_resets.labels(reason)
+        for topic in ("alerts", "dead_letter"):
+            self.publish_errors.labels(topic)
             self.late_events.labels(stream)
             self.processing.labels(stream)

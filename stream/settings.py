@@ -107,6 +107,60 @@ class Settings(BaseSettings):
             "alert's latency."
         ),
     )
+    max_event_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        le=64 * 1024 * 1024,
+        description=(
+            "Largest input message the worker reads; larger ones are dead-lettered unread "
+            "(with compression a producer can send events larger than the broker's limit)."
+        ),
+    )
+    max_event_age_days: float = Field(
+        default=3650.0,
+        gt=0,
+        le=100_000,
+        description="How many days before the worker's clock an event_time may lie.",
+    )
+    max_event_ahead: float = Field(
+        default=3600.0,
+        ge=0,
+        le=7 * 86400,
+        description=(
+            "How many seconds ahead of the worker's clock an event_time or registered_at may "
+            "lie (a later one is a producer's clock or time-zone error)."
+        ),
+    )
+    max_registration_age_days: float = Field(
+        default=36525.0,
+        gt=0,
+        le=100_000,
+        description="How many days before the worker's clock a seller's registered_at may lie.",
+    )
+    dead_letter_payload_bytes: int = Field(
+        default=64 * 1024,
+        ge=0,
+        le=512 * 1024,
+        description=(
+            "Most bytes of an invalid message's payload copied into its dead letter (the "
+            "whole message's size and SHA-256 are always recorded)."
+        ),
+    )
+    dead_letter_key_bytes: int = Field(
+        default=1024,
+        ge=0,
+        le=16 * 1024,
+        description="Most bytes of an invalid message's key copied into its dead letter.",
+    )
+    shutdown_timeout: float = Field(
+        default=20.0,
+        ge=1.0,
+        le=300.0,
+        description=(
+            "Seconds a worker may take to stop after SIGTERM or Ctrl-C before it exits anyway "
+            "(what it had not committed is judged again by the next worker)."
+        ),
+    )
     expiry_interval: float = Field(
         default=300.0,
         gt=0,

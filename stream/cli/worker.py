@@ -15,9 +15,8 @@ from stream.settings import Settings
 
 def run_worker(settings: Settings) -> None:
     """Create missing topics, then run the monitor's Faust worker until stopped."""
-    from faust import Worker  # heavy import: only when a worker really runs
-
-    from stream.app import create_app, tune_gc
+    from stream.app import create_app, tune_gc  # heavy imports: only when a worker runs
+    from stream.shutdown import BoundedWorker
 
     try:
         monitor = create_app(settings)
@@ -45,7 +44,11 @@ def run_worker(settings: Settings) -> None:
         highlight=False,
     )
     tune_gc()
-    worker = Worker(monitor.app, loglevel=settings.log_level.upper())
+    worker = BoundedWorker(
+        monitor.app,
+        shutdown_timeout=settings.shutdown_timeout,
+        loglevel=settings.log_level.upper(),
+    )
     worker.execute_from_commandline()
 
 

@@ -11,10 +11,22 @@ is written once per commit instead of once per event.
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, MutableMapping
+from typing import Literal
 
+from stream.logs import Throttle
 from stream.stats.state import DAY_MINUTES, SellerState
+
+logger = logging.getLogger(__name__)
+
+# Largest encoded seller state written: the bounds of the state and of the
+# contract keep real states far below (~12 KB measured at most), and the
+# producer sends at most 1 MiB per message.
+MAX_STATE_BYTES = 512 * 1024
+
+ResetReason = Literal["undecodable", "unencodable"]
 
 
 class CachedSellerStore:
@@ -24,14 +36,33 @@ class CachedSellerStore:
     are dropped after they were written); the table keeps every seller.
     """
 
-    def __init__(self, table: MutableMapping[bytes, bytes], cache_size: int = 100_000) -> None:
+    def __init__(
+        self,
+        table: MutableMapping[bytes, bytes],
+        cache_size: int = 100_000,
+        on_reset: Callable[[ResetReason], None] | None = None,
+    ) -> None:
         self.table = table
         self.cache_size = cache_size
         self.cache: OrderedDict[str, SellerState] = OrderedDict()
         self.dirty: dict[str, int] = {}  # seller id -> partition of the event that changed it
         self.partition = 0  # partition of the event being processed (set by the agent)
-        self.corrupt = 0
+        self.on_reset = on_reset
         self._sweep: Iterator[bytes] | None = None
+        self._problems = Throttle(logger, interval=60.0)
+
+    def _reset(self, seller_id: str, reason: ResetReason, detail: str) -> None:
+        """Count and log a state that could not be read or written (never fatal)."""
+        if self.on_reset is not None:
+            self.on_reset(reason)
+        self._problems.log(
+            reason,
+            logging.ERROR,
+            "the state of seller %r was %s (%s): it was reset to its last written version",
+            seller_id[:128],
+            "unreadable" if reason == "undecodable" else "not writable",
+            detail[:200],
+        )
 
     def load(self, seller_id: str) -> SellerState:
         """The cached state, else the decoded table value, else a new state."""
@@ -44,8 +75,8 @@ class CachedSellerStore:
             if raw:
                 try:
                     state = SellerState.decode(raw)
-                except (ValueError, KeyError, TypeError):
-                    self.corrupt += 1  # start afresh rather than stop the worker
+                except Exception as exc:  # start afresh rather than stop the worker
+                    self._reset(seller_id, "undecodable", f"{type(exc).__name__}: {exc}")
             self.cache[seller_id] = state
             self._evict()
         return state
@@ -70,13 +101,32 @@ class CachedSellerStore:
             ``(partition, key, value)`` to write: the partition is that of the
             event that last changed the seller.
         """
-        items = [
-            (partition, seller_id.encode("utf-8"), self.cache[seller_id].encode())
-            for seller_id, partition in self.dirty.items()
-        ]
+        items = []
+        for seller_id, partition in self.dirty.items():
+            value = self._encoded(seller_id)
+            if value is not None:
+                items.append((partition, seller_id.encode("utf-8"), value))
         self.dirty.clear()
         self._evict()
         return items
+
+    def _encoded(self, seller_id: str) -> bytes | None:
+        """The encoded state, or None after resetting one that cannot be written.
+
+        Resetting drops the decoded state: the table still holds the version
+        written last, which the seller's next event reads.
+        """
+        try:
+            value = self.cache[seller_id].encode()
+        except Exception as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+        else:
+            if len(value) <= MAX_STATE_BYTES:
+                return value
+            problem = f"{len(value):,} bytes, above the {MAX_STATE_BYTES:,}-byte limit"
+        del self.cache[seller_id]
+        self._reset(seller_id, "unencodable", problem)
+        return None
 
     def flush(self, enter_partition: Callable[[int], None] | None = None) -> int:
         """Write every changed state to the table; return how many were written.

@@ -135,5 +135,5 @@ def test_metrics_endpoint_counts_events(start_monitor: Start) -> None:
         except OSError:
             time.sleep(0.5)
     assert 'listing_monitor_events_total{outcome="valid",stream="listings"} 1.0' in body
-    assert 'listing_monitor_dead_letters_total{stream="listings"} 1.0' in body
+    assert 'listing_monitor_dead_letters_total{reason="invalid",stream="listings"} 1.0' in body
     assert 'listing_monitor_alerts_total{level="listing",severity="critical"} 1.0' in body

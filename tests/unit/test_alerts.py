@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from schemas import Alert, Reason, parse_listing
-from stream.alerts import alert_id
+from schemas import Alert, ListingEvent, OrderEvent, Reason, parse_listing
+from stream.alerts import alert_id, seller_alert_id
 from stream.detector import Detector, DictSellerStore
 from stream.rules import CompiledRules, evaluate_listing, load_rules
 from stream.rules.config import SeverityBands
@@ -87,3 +87,81 @@ def test_reasons_are_ordered_strongest_first() -> None:
     reasons = evaluate_listing(listing, CompiledRules.build(config))
     assert [r.rule for r in reasons] == ["price_far_below_reference", "counterfeit_vocabulary"]
     assert reasons[0].score >= reasons[1].score
+
+
+def test_seller_alert_id_names_seller_severity_and_cooldown_window() -> None:
+    first = seller_alert_id("S-1", "high", 20_400, "v1")
+    assert first == seller_alert_id("S-1", "high", 20_400, "v1")
+    others = {
+        seller_alert_id("S-2", "high", 20_400, "v1"),
+        seller_alert_id("S-1", "critical", 20_400, "v1"),
+        seller_alert_id("S-1", "high", 20_401, "v1"),
+        seller_alert_id("S-1", "high", 20_400, "v2"),
+    }
+    assert first not in others
+    assert len(others) == 4
+
+
+def _young_shop_listing() -> ListingEvent:
+    return ListingEvent.model_validate(
+        {
+            "event_id": "l-1",
+            "event_type": "listing_created",
+            "event_time": datetime(2026, 11, 22, 10, 30, tzinfo=UTC),
+            "listing_id": "L-1",
+            "seller_id": "S-1",
+            "title": "plain cotton t-shirt",
+            "category": "apparel/tshirts",
+            "price": 30.0,
+            "currency": "CNY",
+            "quantity": 300,
+            "seller": {"registered_at": datetime(2026, 11, 15, tzinfo=UTC)},
+        }
+    )
+
+
+def _orders_then_counterfeit_refunds() -> list[OrderEvent]:
+    events = []
+    for n in range(13):
+        refund = n >= 10
+        events.append(
+            OrderEvent.model_validate(
+                {
+                    "event_id": f"o-{n}",
+                    "event_type": "order_refunded" if refund else "order_placed",
+                    "event_time": datetime(2026, 11, 22, 10, n, tzinfo=UTC),
+                    "order_id": f"O-{n}",
+                    "listing_id": "L-1",
+                    "seller_id": "S-1",
+                    "buyer_id": f"B-{n}",
+                    "quantity": 1,
+                    "unit_price": 30.0,
+                    "currency": "CNY",
+                    "reason": "counterfeit" if refund else None,
+                }
+            )
+        )
+    return events
+
+
+def test_a_seller_alert_has_the_same_id_whichever_topic_was_read_first() -> None:
+    """Listings and orders are read independently: the event that tips a seller over
+    a band depends on how the two interleave, its alert's id does not."""
+
+    def critical_alert(listing_first: bool) -> Alert:
+        detector = Detector(CompiledRules.build(load_rules()), DictSellerStore(), lambda: NOW)
+        listing, orders = _young_shop_listing(), _orders_then_counterfeit_refunds()
+        alerts: list[Alert] = []
+        if listing_first:
+            alerts += detector.on_listing(listing).alerts
+        for order in orders:
+            alerts += detector.on_order(order).alerts
+        if not listing_first:
+            alerts += detector.on_listing(listing).alerts
+        (critical,) = [a for a in alerts if a.level == "seller" and a.severity == "critical"]
+        return critical
+
+    listing_first, orders_first = critical_alert(True), critical_alert(False)
+    assert listing_first.trigger_event_id == "o-12"  # the third counterfeit refund
+    assert orders_first.trigger_event_id == "l-1"  # the listing with the stock
+    assert listing_first.alert_id == orders_first.alert_id
