@@ -9,7 +9,9 @@ whatever changed since (and the reference sketches) before any commit.
 
 Delivery is at-least-once: Faust flushes the producer before it commits input
 offsets, so an alert or dead letter is never lost, and a replayed event yields
-an alert with the same deterministic ``alert_id``. The agent runs with
+an alert with the same deterministic ``alert_id``. Around rebalances and stops
+:class:`stream.handover.Handover` guards Faust's consumer so that only judged
+events are committed and none is judged twice. The agent runs with
 ``concurrency=1``, since higher concurrency can commit past messages still in
 flight.
 """
@@ -35,6 +37,7 @@ from stream.handover import Handover, commit_now
 from stream.limits import MAX_MESSAGE_BYTES, Limits
 from stream.logs import Throttle
 from stream.metrics import MonitorMetrics
+from stream.outage import KafkaClientLog
 from stream.processor import EventProcessor, Origin, Outcome, Record, StreamKind
 from stream.rules import CompiledRules, RulesConfig, load_rules
 from stream.settings import Settings
@@ -181,6 +184,7 @@ class Monitor:
     processor: EventProcessor
     metrics: MonitorMetrics
     rules: RulesConfig
+    client_log: KafkaClientLog
 
 
 def raw_topic(app: faust.App, *names: str) -> Any:
@@ -408,7 +412,10 @@ def create_app(
         write_states_and_commit
     )
 
-    handover = Handover(write_states_and_commit, batch_timeout=settings.session_timeout / 2)
+    input_topics = frozenset((settings.listings_topic, settings.orders_topic))
+    handover = Handover(
+        write_states_and_commit, batch_timeout=settings.session_timeout / 2, inputs=input_topics
+    )
 
     def judge(batch: list[Any]) -> list[Record]:
         """Judge a batch in memory: the records to publish for it (never raises).
@@ -435,12 +442,13 @@ def create_app(
         # the loop below is done with it (so a crash replays it, never skips
         # it), and judging a run of events back to back costs ~25% less per
         # event than interleaving each one with the framework's own work.
-        # Nothing in the loop raises: on an exception Faust would acknowledge
-        # the whole batch, judged or not, and the agent would stop reading.
+        # Nothing in the loop raises: Faust would restart a crashed agent, but
+        # the restarted one reads nothing (seen with a message too large to send).
         batches = stream.take_events(settings.batch_max_events, settings.batch_max_wait)
         async for batch in batches:
-            if handover.in_progress:  # partitions are going: their next owner judges these
-                handover.release(batch)
+            # Not while partitions are handed over, nor an event judged already.
+            batch = handover.not_yet_judged(batch)
+            if not batch:
                 continue
             if not references_restored:  # the tables are recovered before the first event
                 restore_references()
@@ -454,7 +462,7 @@ def create_app(
     app.agent(events_topic, name="judge-events", concurrency=1)(judge_events)
 
     async def on_assigned(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
-        handover.install(app)  # the consumer exists from here on
+        handover.install(app)  # normally done already, at the first (empty) revocation
         # State writes pick the changelog partition from the producer's
         # metadata, which it fetches for a topic only when asked: without
         # this, the first write to a new changelog crashed the worker
@@ -465,12 +473,32 @@ def create_app(
 
     async def forget_cached_states(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         nonlocal references_restored
+        # Faust revokes an empty set when the consumer first joins its group:
+        # the consumer exists, and no partition is assigned yet.
+        handover.install(app)
         store.forget()  # partitions moved: the restored tables are the truth again
         references_restored = False
 
     # Faust types the receivers more narrowly than the signals call them.
     app.on_partitions_assigned.connect(cast(Any, on_assigned))
     app.on_partitions_revoked.connect(cast(Any, forget_cached_states))
+
+    # The worker's log handlers filter the Kafka client's retry noise through
+    # client_log; this probe tells it when the broker answers again.
+    client_log = KafkaClientLog()
+
+    async def probe_kafka() -> None:
+        if not client_log.in_outage:
+            return
+        client = cast(Any, app.producer)._ensure_producer().client
+        try:
+            answered = await asyncio.wait_for(client.force_metadata_update(), timeout=5.0)
+        except Exception:  # still unreachable: the next probe asks again
+            return
+        if answered:
+            client_log.reachable()
+
+    app.timer(interval=1.0, name="probe-kafka")(probe_kafka)
 
     async def expire_silent_sellers() -> None:
         watermark = processor.detector.watermark
@@ -490,4 +518,6 @@ def create_app(
 
     app.page("/metrics")(metrics_page)
 
-    return Monitor(app=app, processor=processor, metrics=metrics, rules=rules)
+    return Monitor(
+        app=app, processor=processor, metrics=metrics, rules=rules, client_log=client_log
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Mapping
 
+from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import (
     CoordinatorNotAvailableError,
@@ -85,6 +86,35 @@ def delete_topics(bootstrap: str, names: Iterable[str]) -> None:
             with contextlib.suppress(KafkaError):  # best effort: used in cleanup
                 client.delete_topics(doomed)
     finally:
+        client.close()
+
+
+def group_lag(bootstrap: str, group_id: str, topics: Iterable[str]) -> int:
+    """Messages of ``topics`` the group has not committed yet (end offset minus committed).
+
+    A partition the group never committed counts from its beginning.
+    """
+    client = admin_client(bootstrap)
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap.split(","), client_id="listing-monitor-lag"
+    )
+    try:
+        committed = client.list_group_offsets({group_id: None}).get(group_id, {})
+        partitions = [
+            TopicPartition(topic, partition)
+            for topic in topics
+            for partition in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        beginnings = consumer.beginning_offsets(partitions)
+        ends = consumer.end_offsets(partitions)
+        lag = 0
+        for tp in partitions:
+            done = committed.get(tp)
+            start = done.offset if done is not None and done.offset >= 0 else beginnings[tp]
+            lag += max(0, ends[tp] - start)
+        return lag
+    finally:
+        consumer.close()
         client.close()
 
 

@@ -19,6 +19,8 @@ from typing import Any
 
 import faust
 
+from stream.outage import KafkaClientLog
+
 logger = logging.getLogger(__name__)
 
 EXIT_CODE = 75  # EX_TEMPFAIL: stopped, but not cleanly; the next start resumes
@@ -57,11 +59,31 @@ class ShutdownWatchdog:
 
 
 class BoundedWorker(faust.Worker):
-    """Faust's worker, with a :class:`ShutdownWatchdog` armed as soon as it starts stopping."""
+    """Faust's worker, with a :class:`ShutdownWatchdog` armed as soon as it starts stopping.
 
-    def __init__(self, app: faust.App, *, shutdown_timeout: float, **kwargs: Any) -> None:
+    Args:
+        app: The Faust app to run.
+        shutdown_timeout: Seconds the stop may take.
+        log_filter: Installed on the worker's log handlers once they exist
+            (:class:`stream.outage.KafkaClientLog`).
+    """
+
+    def __init__(
+        self,
+        app: faust.App,
+        *,
+        shutdown_timeout: float,
+        log_filter: KafkaClientLog | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(app, **kwargs)
         self.watchdog = ShutdownWatchdog(shutdown_timeout)
+        self.log_filter = log_filter
+
+    def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
+        super().on_setup_root_logger(logger, level)
+        if self.log_filter is not None:
+            self.log_filter.install(logger)
 
     async def on_stop(self) -> None:
         self.watchdog.arm()

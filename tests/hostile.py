@@ -14,7 +14,6 @@ wrong types, missing fields.
 from __future__ import annotations
 
 import json
-import string
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Literal
@@ -196,29 +195,46 @@ def hostile_messages(*, event_time: str = "2026-11-22T08:15:00Z") -> list[Hostil
 
 
 # ------------------------------------------------------------ hypothesis
+#
+# Each field is drawn mostly from values the contract allows, at their edges
+# (the longest texts, the largest quantities, any offset, any script), and
+# sometimes from values it does not (the wrong type, out of range, absurd
+# dates), so that a good share of the events is valid and judged.
 
 _OFFSETS = st.integers(min_value=-14 * 60, max_value=14 * 60).map(
     lambda minutes: timezone(timedelta(minutes=minutes))
 )
 
 
-def _timestamp(moment: datetime, offset: timezone, naive: bool) -> str:
-    return moment.isoformat() if naive else moment.replace(tzinfo=offset).isoformat()
+def _at_offset(moment: datetime, offset: timezone) -> str:
+    return moment.replace(tzinfo=UTC).astimezone(offset).isoformat()
 
 
-timestamps = st.one_of(
-    # ordinary times: around the contract's examples
+def _text(max_chars: int, min_chars: int = 0) -> st.SearchStrategy[str]:
+    """Short text in any script, or a long run, of ``min_chars`` to ``max_chars`` characters."""
+    run = st.builds(
+        lambda piece, count: (piece * count)[:count],
+        st.text(min_size=1, max_size=3),
+        st.integers(min_value=max(min_chars, 1), max_value=max_chars),
+    )
+    if min_chars > 40:  # hypothesis draws no long text itself
+        return run
+    return st.one_of(st.text(min_size=min_chars, max_size=min(max_chars, 40)), run)
+
+
+good_times = st.builds(
+    _at_offset,
     st.datetimes(
-        min_value=datetime(2026, 11, 1),  # noqa: DTZ001 (an offset is added below)
-        max_value=datetime(2026, 11, 25),  # noqa: DTZ001
-    ).map(lambda moment: moment.replace(tzinfo=UTC).isoformat()),
-    # anything datetime can hold, at any offset, with or without one
-    st.builds(
-        _timestamp,
-        st.datetimes(),
-        _OFFSETS,
-        st.booleans(),
+        min_value=datetime(2017, 1, 1),  # noqa: DTZ001 (made aware by _at_offset)
+        max_value=datetime(2026, 11, 30),  # noqa: DTZ001
     ),
+    _OFFSETS,
+)
+bad_times = st.one_of(
+    st.builds(
+        lambda moment, offset: moment.replace(tzinfo=offset).isoformat(), st.datetimes(), _OFFSETS
+    ),
+    st.datetimes().map(datetime.isoformat),  # naive
     st.sampled_from(
         [
             "0001-01-01T00:00:00+14:00",
@@ -229,111 +245,139 @@ timestamps = st.one_of(
             "",
         ]
     ),
-    st.integers(),
 )
-
-extreme_ints = st.one_of(
-    st.integers(min_value=-(2**70), max_value=2**70),
-    st.sampled_from([0, -1, 1, 2**31, 2**63, 2**64, 10**9, 10**9 + 1, 10**400]),
+bad_ints = st.one_of(
+    st.integers(min_value=-(2**70), max_value=-1),
+    st.integers(min_value=10**9 + 1, max_value=2**70),
+    st.sampled_from([2**63, 2**64, 10**400]),
 )
-extreme_numbers = st.one_of(
-    extreme_ints,
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.sampled_from([5e-324, 1e-300, 1e9, 1e9 + 0.5, 1.7e308, -0.0]),
-)
-long_text = st.builds(
-    lambda piece, count: piece * count,
-    st.text(min_size=1, max_size=3),
-    st.integers(min_value=0, max_value=25_000),
-)
-texts = st.one_of(st.text(max_size=40), long_text)
-identifiers = st.one_of(
-    st.text(alphabet=string.ascii_letters + string.digits + "-", min_size=1, max_size=20),
-    texts,
+bad_numbers = st.one_of(
+    bad_ints,
+    st.floats(max_value=0.0, allow_nan=False, allow_infinity=False),
+    st.floats(min_value=1e9 + 1, allow_nan=False, allow_infinity=False),
+    st.sampled_from([0.0, -0.0, 1.7e308]),
 )
 wrong_types = st.one_of(
-    st.none(), st.booleans(), extreme_numbers, st.lists(st.integers(), max_size=3)
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.lists(st.integers(), max_size=3),
+    st.fixed_dictionaries({}),
 )
 
 
-def _maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    """Mostly a plausible value, sometimes a value of the wrong type."""
-    return st.one_of(strategy, strategy, strategy, wrong_types)
+def _field(good: st.SearchStrategy[Any], bad: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """A good value eight times in ten, else a bad one or one of the wrong type."""
+    return st.integers(min_value=0, max_value=9).flatmap(
+        lambda n: good if n < 8 else bad if n == 8 else wrong_types
+    )
 
 
-locations = st.fixed_dictionaries(
-    {"country": _maybe(st.sampled_from(["CN", "US", "cn", "CHN", ""]))},
-    optional={"province": _maybe(texts), "city": _maybe(texts)},
+identifiers = _field(_text(128, min_chars=1), st.one_of(st.just(""), _text(400, min_chars=129)))
+locations = _field(
+    st.fixed_dictionaries(
+        {"country": st.sampled_from(["CN", "US", "DE"])},
+        optional={"province": _field(_text(200), _text(400, 201)), "city": _text(200)},
+    ),
+    st.fixed_dictionaries({"country": st.sampled_from(["cn", "CHN", ""])}),
 )
-profiles = st.fixed_dictionaries(
-    {},
-    optional={
-        "registered_at": _maybe(timestamps),
-        "registered_region": _maybe(locations),
-        "authorized_brands": _maybe(
-            st.one_of(
-                st.lists(st.sampled_from(["Nike", "Gucci", "苹果"]), max_size=3),
-                st.lists(texts, max_size=5),
-                st.builds(lambda n: ["Brand"] * n, st.integers(min_value=0, max_value=2000)),
-            )
-        ),
-        "phone_hash": _maybe(texts),
-        "payout_account_hash": _maybe(texts),
-    },
+profiles = _field(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "registered_at": _field(good_times, bad_times),
+            "registered_region": locations,
+            "authorized_brands": _field(
+                st.one_of(
+                    st.lists(st.sampled_from(["Nike", "Gucci", "苹果"]), max_size=3),
+                    st.lists(_text(200), max_size=5),
+                    st.integers(min_value=0, max_value=500).map(lambda n: ["Brand"] * n),
+                ),
+                st.integers(min_value=501, max_value=3000).map(lambda n: ["Brand"] * n),
+            ),
+            "phone_hash": _field(_text(128), _text(400, 129)),
+            "payout_account_hash": _field(_text(128), _text(400, 129)),
+        },
+    ),
+    st.just([]),
 )
 listing_events = st.fixed_dictionaries(
     {
-        "event_id": _maybe(identifiers),
-        "event_type": _maybe(
-            st.sampled_from(["listing_created", "listing_updated", "listing_removed", "x"])
+        "event_id": identifiers,
+        "event_type": _field(
+            st.sampled_from(["listing_created", "listing_updated", "listing_removed"]),
+            st.just("listing_deleted"),
         ),
-        "event_time": _maybe(timestamps),
-        "listing_id": _maybe(identifiers),
-        "seller_id": _maybe(identifiers),
+        "event_time": _field(good_times, bad_times),
+        "listing_id": identifiers,
+        "seller_id": identifiers,
+        "title": _field(
+            st.one_of(
+                st.sampled_from(["Gucci bag 1:1 replica", "高仿 AAA", "r e p l i c a"]), _text(1000)
+            ),
+            _text(1100, 1001),
+        ),
+        "category": _field(
+            st.one_of(st.sampled_from(["bags/handbags", "shoes/sneakers", "/"]), _text(200)),
+            _text(400, 201),
+        ),
+        "price": _field(
+            st.one_of(
+                st.floats(min_value=0.01, max_value=1e5),
+                st.floats(min_value=5e-324, max_value=1e9, exclude_min=False),
+                st.sampled_from([5e-324, 1e9]),
+            ),
+            bad_numbers,
+        ),
+        "currency": _field(
+            st.sampled_from(["CNY", "USD", "XXX"]), st.sampled_from(["cny", "€", ""])
+        ),
     },
     optional={
-        "schema_version": _maybe(st.sampled_from([1, 1, 1, 0, 2, 99])),
-        "title": _maybe(st.one_of(st.sampled_from(["Gucci bag 1:1 replica", "高仿 AAA"]), texts)),
-        "description": _maybe(texts),
-        "brand": _maybe(st.one_of(st.sampled_from(["Gucci", "Nike", "Nikee"]), texts)),
-        "category": _maybe(st.one_of(st.sampled_from(["bags/handbags", "shoes/sneakers"]), texts)),
-        "price": _maybe(st.one_of(st.floats(min_value=0.01, max_value=1e5), extreme_numbers)),
-        "currency": _maybe(st.sampled_from(["CNY", "USD", "XXX", "cny", "€"])),
-        "quantity": _maybe(extreme_ints),
-        "condition": _maybe(st.sampled_from(["new", "used", "refurbished", "broken"])),
-        "ship_from": _maybe(locations),
-        "image_text": _maybe(texts),
-        "seller": _maybe(profiles),
-        "unknown_field": _maybe(texts),
+        "schema_version": _field(st.just(1), st.sampled_from([0, 2, 99, -1])),
+        "description": _field(_text(20_000), _text(21_000, 20_001)),
+        "brand": _field(
+            st.one_of(st.sampled_from(["Gucci", "Nike", "Nikee"]), _text(200)), _text(400, 201)
+        ),
+        "quantity": _field(st.integers(min_value=0, max_value=10**9), bad_ints),
+        "condition": _field(st.sampled_from(["new", "used", "refurbished"]), st.just("broken")),
+        "ship_from": locations,
+        "image_text": _field(_text(20_000), _text(21_000, 20_001)),
+        "seller": profiles,
+        "unknown_field": _text(100),
     },
 )
 order_events = st.fixed_dictionaries(
     {
-        "event_id": _maybe(identifiers),
-        "event_type": _maybe(
-            st.sampled_from(["order_placed", "order_refunded", "order_disputed", "x"])
+        "event_id": identifiers,
+        "event_type": _field(
+            st.sampled_from(["order_placed", "order_refunded", "order_disputed"]),
+            st.just("order_lost"),
         ),
-        "event_time": _maybe(timestamps),
-        "order_id": _maybe(identifiers),
-        "listing_id": _maybe(identifiers),
-        "seller_id": _maybe(identifiers),
-        "buyer_id": _maybe(identifiers),
+        "event_time": _field(good_times, bad_times),
+        "order_id": identifiers,
+        "listing_id": identifiers,
+        "seller_id": identifiers,
+        "buyer_id": identifiers,
+        "quantity": _field(st.integers(min_value=1, max_value=10**9), bad_ints),
+        "unit_price": _field(st.floats(min_value=5e-324, max_value=1e9), bad_numbers),
+        "currency": _field(st.sampled_from(["CNY", "XXX"]), st.just("cny")),
     },
     optional={
-        "schema_version": _maybe(st.sampled_from([1, 1, 1, 0, 99])),
-        "quantity": _maybe(extreme_ints),
-        "unit_price": _maybe(extreme_numbers),
-        "currency": _maybe(st.sampled_from(["CNY", "XXX"])),
-        "ship_from": _maybe(locations),
-        "ship_to": _maybe(locations),
-        "tracking_hash": _maybe(texts),
-        "reason": _maybe(st.sampled_from(["counterfeit", "other", "bogus"])),
+        "schema_version": _field(st.just(1), st.sampled_from([0, 99])),
+        "ship_from": locations,
+        "ship_to": locations,
+        "tracking_hash": _field(_text(128), _text(400, 129)),
+        "reason": _field(
+            st.sampled_from(["counterfeit", "not_as_described", "other"]), st.just("bogus")
+        ),
     },
 )
 
 
 def contract_events() -> st.SearchStrategy[tuple[Kind, bytes]]:
-    """(topic kind, JSON bytes) of listing and order events with extreme values."""
+    """(topic kind, JSON bytes) of listing and order events at and beyond the contract's edges."""
     return st.one_of(
         listing_events.map(lambda event: ("listings", raw_json(event))),
         order_events.map(lambda event: ("orders", raw_json(event))),

@@ -47,6 +47,7 @@ def run_worker(settings: Settings) -> None:
     worker = BoundedWorker(
         monitor.app,
         shutdown_timeout=settings.shutdown_timeout,
+        log_filter=monitor.client_log,
         loglevel=settings.log_level.upper(),
     )
     worker.execute_from_commandline()

@@ -156,7 +156,7 @@ def start_monitor(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Callable[...
             web_port=free_port(),
             **overrides,
         )
-        ensure_topics(kafka_bootstrap, monitor_topics(settings))
+        ensure_topics(kafka_bootstrap, monitor_topics(settings), settings.topic_partitions)
         process, log = spawn(settings, tmp_path / f"worker-{suffix}.log")
         producer = KafkaProducer(bootstrap_servers=kafka_bootstrap.split(","), acks="all")
         monitor = RunningMonitor(

@@ -41,10 +41,16 @@ def fake_consumer(**thread: object) -> SimpleNamespace:
     async def wait_empty() -> None:
         return None
 
+    async def perform_seek() -> None:
+        return None
+
     return SimpleNamespace(
         _thread=SimpleNamespace(**thread),
+        ack=lambda message: True,
         on_partitions_revoked=on_partitions_revoked,
         wait_empty=wait_empty,
+        resume_partitions=lambda tps: None,
+        perform_seek=perform_seek,
         threadsafe_partitions_revoked=None,
     )
 
@@ -94,7 +100,7 @@ def test_a_consumer_faust_no_longer_builds_is_refused_at_start(tmp_path: Path) -
     app = create_app(Settings(home=tmp_path)).app
     app._consumer = SimpleNamespace(_thread=SimpleNamespace(_consumer=SimpleNamespace()))
     app._producer = fake_producer()
-    with pytest.raises(RuntimeError, match="cannot hand partitions over"):
+    with pytest.raises(RuntimeError, match="cannot guard its commits"):
         asyncio.run(app.on_partitions_assigned.send(set()))
 
 
