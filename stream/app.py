@@ -132,6 +132,7 @@ class Publisher:
     def __init__(self, topics: Mapping[str, Any], metrics: MonitorMetrics) -> None:
         self.topics = topics
         self._errors = {name: metrics.publish_errors.labels(name) for name in topics}
+        self._on_delivery = {name: partial(self._delivered, name) for name in topics}
         self._log = Throttle(logger, interval=60.0)
 
     async def publish(self, records: list[Record]) -> None:
@@ -158,7 +159,7 @@ class Publisher:
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, self.RETRY_MAX_SECONDS)
                 continue
-            delivery.add_done_callback(partial(self._delivered, record.topic))
+            delivery.add_done_callback(self._on_delivery[record.topic])
             return
 
     def _delivered(self, name: str, delivery: asyncio.Future[Any]) -> None:

@@ -60,22 +60,42 @@ class JudgedOffsets:
         self._ranges: dict[tuple[str, int], list[list[int]]] = {}
 
     def add(self, topic: str, partition: int, offset: int) -> bool:
-        """Record ``offset`` as judged; False if it was already."""
-        ranges = self._ranges.setdefault((topic, partition), [])
-        for span in reversed(ranges):  # the newest range, nearly always
-            if span[0] <= offset < span[1]:
+        """Record ``offset`` as judged; False if it was already (this runs for every event)."""
+        ranges = self._ranges.get((topic, partition))
+        if ranges is None:
+            self._ranges[(topic, partition)] = [[offset, offset + 1]]
+            return True
+        if len(ranges) == 1 and ranges[0][1] == offset:  # the next offset: nearly always
+            ranges[0][1] = offset + 1
+            return True
+        return self._add_after_seek(ranges, offset)
+
+    def _add_after_seek(self, ranges: list[list[int]], offset: int) -> bool:
+        # After a seek back the newest range can grow into an older one: every
+        # range is checked before one grows, and ranges that meet are merged.
+        for start, end in ranges:
+            if start <= offset < end:
                 return False
+        for span in reversed(ranges):
             if span[1] == offset:
-                span[1] += 1
+                span[1] = offset + 1
+                for other in ranges:
+                    if other[0] == span[1]:
+                        span[1] = other[1]
+                        ranges.remove(other)
+                        break
                 return True
         ranges.append([offset, offset + 1])
         if len(ranges) > self.MAX_RANGES:
             del ranges[0]
         return True
 
-    def __contains__(self, where: tuple[str, int, int]) -> bool:
-        topic, partition, offset = where
-        return any(s <= offset < e for s, e in self._ranges.get((topic, partition), ()))
+    def contains(self, topic: str, partition: int, offset: int) -> bool:
+        """Whether ``offset`` was judged."""
+        for start, end in reversed(self._ranges.get((topic, partition), ())):
+            if start <= offset < end:
+                return True
+        return False
 
 
 class Handover:
@@ -162,10 +182,11 @@ class Handover:
                 "around rebalances (pin faust-streaming 0.15)"
             )
         held: set[Any] = set()  # input partitions to resume once sought
+        judged = self.judged.contains
 
         def ack(message: Any) -> bool:
-            where = (message.topic, message.partition, message.offset)
-            if message.topic in self.inputs and where not in self.judged:
+            topic = message.topic
+            if topic in self.inputs and not judged(topic, message.partition, message.offset):
                 # Never judged (dropped by Faust while its flow was suspended,
                 # or given up in a handover): let it go without committing it.
                 message.acked = True

@@ -173,12 +173,22 @@ def test_judged_offsets_are_a_few_ranges() -> None:
     assert all(judged.add("t", 0, offset) for offset in range(100, 110))
     assert not judged.add("t", 0, 105)
     assert judged.add("t", 0, 50)  # a seek back: a second range
-    assert ("t", 0, 50) in judged
-    assert ("t", 0, 51) not in judged
-    assert ("t", 1, 105) not in judged
+    assert judged.contains("t", 0, 50)
+    assert not judged.contains("t", 0, 51)
+    assert not judged.contains("t", 1, 105)
     for n in range(JudgedOffsets.MAX_RANGES):
         judged.add("t", 0, 1000 * (n + 2))
-    assert ("t", 0, 105) not in judged  # the oldest range was forgotten
+    assert not judged.contains("t", 0, 105)  # the oldest range was forgotten
+
+
+def test_a_seek_back_that_catches_up_judges_nothing_twice() -> None:
+    judged = JudgedOffsets()
+    assert all(judged.add("t", 0, offset) for offset in range(100, 110))
+    assert all(judged.add("t", 0, offset) for offset in range(50, 100))  # sought back to 50
+    assert not any(judged.add("t", 0, offset) for offset in range(100, 110))
+    assert judged.add("t", 0, 110)
+    assert not judged.add("t", 0, 110)
+    assert all(judged.contains("t", 0, offset) for offset in range(50, 111))
 
 
 def test_commit_now_commits_after_a_commit_that_was_running() -> None:
