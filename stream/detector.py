@@ -15,8 +15,8 @@ from typing import Protocol
 from schemas import Alert, ListingEvent, OrderEvent, Reason
 from schemas.events import AlertLevel, Severity
 from stream.alerts import alert_id, seller_alert_id
-from stream.rules.config import RulesConfig
 from stream.rules.listing_rules import (
+    PRODUCT_NAME_RULE,
     CompiledRules,
     compare_price,
     listing_brand,
@@ -42,10 +42,7 @@ EVAL_EVERY_MINUTES = 24 * 60
 
 # Distinct listing texts whose brand and text reasons are remembered (a few MB).
 TEXT_MEMO_SIZE = 16_384
-TextKey = tuple[str | None, str | None, str | None, str | None]
-
-# Rules that are priors: weight only, never an alert above medium on their own.
-PRIOR_RULES = frozenset({HOTSPOT_LISTING_RULE, HOTSPOT_SELLER_RULE})
+TextKey = tuple[str | None, str | None, str | None, str | None, str | None]
 
 BANDS: dict[Severity | None, int] = {None: 0, "medium": 1, "high": 2, "critical": 3}
 
@@ -90,12 +87,21 @@ class Judgement:
     suppressed: int = 0
 
 
-def _score(reasons: list[Reason], rules: RulesConfig) -> tuple[float, Severity | None]:
-    """Combined score and severity; prior-only evidence is capped below ``high``."""
+def assess(reasons: list[Reason], rules: CompiledRules) -> tuple[float, Severity | None]:
+    """Combined score and severity; a score without evidence stays below ``high``.
+
+    Context reasons (``[evidence] context_rules``) add to evidence, but however
+    many add up on their own they reach ``medium`` at most.
+    """
     score = combine_scores(reasons)
-    if reasons and all(r.rule in PRIOR_RULES for r in reasons):
-        score = min(score, round(rules.severity.high - 0.1, 1))
-    return score, severity_for(score, rules.severity)
+    bands = rules.config.severity
+    if reasons and score >= bands.high and not _has_evidence(reasons, rules):
+        score = round(bands.high - 0.1, 1)
+    return score, severity_for(score, bands)
+
+
+def _has_evidence(reasons: list[Reason], rules: CompiledRules) -> bool:
+    return any(rules.is_evidence(r.rule) for r in reasons)
 
 
 def _should_alert(
@@ -176,16 +182,29 @@ class Detector:
         titles repeat the same words; reading them again would cost as much as
         the rest of the listing's judgement.
         """
-        key = (listing.title, listing.description, listing.image_text, listing.brand)
+        key = (
+            listing.title,
+            listing.description,
+            listing.image_text,
+            listing.brand,
+            listing.category,
+        )
         known = self._text_memo.get(key)
         if known is None:
             if len(self._text_memo) >= TEXT_MEMO_SIZE:
                 del self._text_memo[next(iter(self._text_memo))]  # the oldest entry
+            brand = listing_brand(listing, self.rules.brands, self.rules.compatibility)
             known = self._text_memo[key] = (
-                listing_brand(listing, self.rules.brands),
-                tuple(text_reasons(listing, self.rules)),
+                brand,
+                tuple(text_reasons(listing, self.rules, brand)),
             )
         return known
+
+    def _authorised(self, state: SellerState, brand: str | None) -> bool:
+        """Whether the listing is unbranded or of a brand the seller is authorised for."""
+        if brand is None:
+            return True
+        return brand in {self.rules.brands.canonical(b) or b for b in state.authorized_brands}
 
     def _hotspot_region(self, category: str | None, origin: str | None) -> str | None:
         if not category or not origin:
@@ -227,10 +246,8 @@ class Detector:
             or listing.quantity is None
             or listing.quantity < policy.min_quantity
             or state.registered_minute is None
+            or self._authorised(state, brand)
         ):
-            return None
-        authorised = {self.rules.brands.canonical(b) or b for b in state.authorized_brands}
-        if brand in authorised:
             return None
         age_days = max(0.0, (minute - state.registered_minute) / DAY_MINUTES)
         if age_days >= policy.max_account_age_days:
@@ -270,13 +287,12 @@ class Detector:
         if price is None:
             return
         policy = self.config.reference_learning
-        authorised = {self.rules.brands.canonical(b) or b for b in state.authorized_brands}
         old_enough = (
             state.registered_minute is not None
             and minute - state.registered_minute >= policy.trusted_account_days * DAY_MINUTES
         )
         self.references.learn(
-            brand, listing.category, price, trusted=brand in authorised or old_enough
+            brand, listing.category, price, trusted=self._authorised(state, brand) or old_enough
         )
 
     def _seller_alert(
@@ -324,7 +340,7 @@ class Detector:
                 )
         if not reasons:
             return None, False
-        score, severity = _score(reasons, self.config)
+        score, severity = assess(reasons, self.rules)
         band = BANDS[severity]
         if band == 0:
             return None, False
@@ -377,7 +393,9 @@ class Detector:
             reason = price_reason(listing, check, self.config.price, self.rules.catalog.currency)
             if reason is not None:
                 reasons.append(reason)
-        reasons.extend(words)
+        authorised = self._authorised(state, brand)
+        # a product name (a "replica" kit) says nothing when the seller may sell the brand
+        reasons.extend(r for r in words if not (authorised and r.rule == PRODUCT_NAME_RULE))
         unauthorised = self._unauthorised_bulk(listing, brand, state, minute)
         if unauthorised is not None:
             reasons.append(unauthorised)
@@ -397,8 +415,9 @@ class Detector:
             )
         reasons.sort(key=lambda r: r.score, reverse=True)
         judgement.reasons = reasons
-        score, severity = _score(reasons, self.config)
+        score, severity = assess(reasons, self.rules)
         band = BANDS[severity]
+        evidence = _has_evidence(reasons, self.rules)
 
         if not replay:
             judgement.counted = state.advance(minute, self.lateness)
@@ -408,15 +427,14 @@ class Detector:
             memo.quantity = listing.quantity if listing.quantity is not None else memo.quantity
             memo.category = listing.category
             memo.active = 1
+            memo.unauthorised = 0 if authorised else 1
             if judgement.counted:
                 state.add(minute, Counter.LISTINGS)
                 if brand is not None:
                     state.add(minute, Counter.BRANDED)
                 if check is not None and listing.condition == "new":
                     state.add_price_ratio(minute, check.ratio)
-                flagged = band >= BANDS["medium"] and any(
-                    r.rule not in PRIOR_RULES for r in reasons
-                )
+                flagged = band >= BANDS["medium"] and evidence
                 if flagged and memo.alert_band == 0:  # count each listing once
                     state.add(minute, Counter.FLAGGED_LISTINGS)
 
@@ -452,11 +470,11 @@ class Detector:
             else:
                 judgement.suppressed += 1
 
-        # What can move a strong seller signal now: a flagged listing, a new
-        # profile, or bulk stock on a young account. Priors and ordinary
-        # listings wait for the periodic re-read.
+        # What can move a strong seller signal now: evidence, a new profile, or
+        # bulk stock on a young account. Context and ordinary listings wait for
+        # the periodic re-read.
         significant = (
-            any(r.rule not in PRIOR_RULES for r in reasons)
+            evidence
             or listing.seller is not None
             or (
                 (listing.quantity or 0) >= self.config.unauthorised_brand.min_quantity
@@ -524,7 +542,7 @@ class Detector:
                 judgement.reasons.append(
                     Reason(
                         rule=DISPATCH_EVENT_RULE,
-                        score=30.0,
+                        score=self.config.seller.dispatch_event_score,
                         message=f"Order dispatched from {scanned}; the seller declares {declared}",
                         evidence={"declared": declared, "scanned": scanned},
                     )

@@ -141,12 +141,17 @@ def simulate(
     seed: Annotated[
         int, typer.Option(help="Random seed: the same seed gives the same output.")
     ] = 1,
-    fraud_share: Annotated[
+    fraud_rate: Annotated[
         float,
         typer.Option(
+            "--fraud-rate",
+            "--fraud-share",
             min=0.0,
             max=1.0,
-            help="Share of fraudulent sellers (from 40 sellers on, every fraud scenario has one).",
+            help=(
+                "Share of fraudulent sellers; 0.01 is a realistic base rate (from 40 "
+                "sellers on, every fraud scenario has one)."
+            ),
         ),
     ] = 0.05,
     late_fraction: Annotated[
@@ -199,7 +204,7 @@ def simulate(
             days,
             seed,
             start=_start(start),
-            fraud_share=fraud_share,
+            fraud_share=fraud_rate,
             late_fraction=late_fraction,
         )
     elapsed = time.perf_counter() - began

@@ -79,6 +79,63 @@ class MisspellingPolicy(_Section):
     not_misspellings: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
 
 
+Words = list[Annotated[str, Field(min_length=1, max_length=64)]]
+
+
+class NegationPolicy(_Section):
+    """Wording that denies a counterfeit term instead of using it.
+
+    A term is denied when a ``before`` cue precedes it (``no replicas``,
+    ``非A货``, ``拒绝高仿``) or an ``after`` cue follows it (``高仿勿扰``,
+    ``replica-free``) within one clause, with nothing between them but
+    ``fillers`` (``not a``, ``绝不卖``), ``denied_nouns`` and other terms joined
+    by ``conjunctions`` (``no fakes or replicas``, ``拒绝假货和高仿``). A
+    clause break (``, ; : ! ? . |`` and their full-width forms) ends the
+    denial, and so does any other word: ``not original box, 1:1 replica`` and
+    ``非高仿 原单`` still use ``1:1``, ``replica`` and ``原单``. Cues are
+    matched after the same normalisation as the terms (full width, case,
+    look-alike characters, spaced-out Chinese).
+
+    Attributes:
+        before: Cues that deny what follows them.
+        after: Cues that deny what precedes them.
+        fillers: Words that may stand between a cue and the term it denies.
+        denied_nouns: Words for fakes that a denial may list beside a term.
+        conjunctions: Words and marks that join the items of one denial.
+        not_negations: Phrases that start with a cue but deny nothing
+            (``not only``, ``非常``).
+        max_words: At most this many fillers and items between a cue and the term.
+    """
+
+    before: Words = Field(default_factory=list)
+    after: Words = Field(default_factory=list)
+    fillers: Words = Field(default_factory=list)
+    denied_nouns: Words = Field(default_factory=list)
+    conjunctions: Words = Field(default_factory=list)
+    not_negations: Words = Field(default_factory=list)
+    max_words: Annotated[int, Field(ge=0, le=8)] = 4
+
+
+class ProductName(_Section):
+    """A counterfeit term that is also the name of genuine products.
+
+    ``replica`` is the industry's name for the fan version of a football kit,
+    ``1:1`` the scale of life-size models, ``AAA`` a battery size and a grade of
+    pearls. The term names a product when one of ``words`` stands within
+    ``[vocabulary] product_name_window`` words of it, or the listing is in one of
+    ``categories`` (a category matches itself and its sub-paths).
+
+    Attributes:
+        term: A term of ``[vocabulary] terms``.
+        words: Words around the term that give it its product sense.
+        categories: Categories in which the term names a product.
+    """
+
+    term: Annotated[str, Field(min_length=1)]
+    words: Words = Field(default_factory=list)
+    categories: Words = Field(default_factory=list)
+
+
 class VocabularyPolicy(_Section):
     """The counterfeit lexicon and its weights.
 
@@ -86,7 +143,14 @@ class VocabularyPolicy(_Section):
         terms: Counterfeit terms, in the form reports name them.
         aliases: Other spellings of a term (pinyin, traditional characters),
             reported as the term; every key must be one of ``terms``.
-        ignore_phrases: Phrases whose words never count (``aaa batteries``).
+        ignore_phrases: Different words that merely contain a term (``高仿真``,
+            lifelike): never a match.
+        negation: Wording that denies a term (``no replicas``, ``非A货``).
+        product_names: Terms that are also names of genuine products.
+        product_name_score: Weight of a product-name use of a term by a seller
+            not authorised for the listing's brand (a context reason); none when
+            the listing names no brand or the seller is authorised for it.
+        product_name_window: Words either side of a term searched for product words.
         misspelled_brands: Brand names written to dodge filters.
     """
 
@@ -96,6 +160,10 @@ class VocabularyPolicy(_Section):
     terms: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
     aliases: dict[str, list[Annotated[str, Field(min_length=1)]]] = Field(default_factory=dict)
     ignore_phrases: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    negation: NegationPolicy = NegationPolicy()
+    product_names: list[ProductName] = Field(default_factory=list)
+    product_name_score: Score = 20.0
+    product_name_window: Annotated[int, Field(ge=1, le=10)] = 3
     misspelled_brands: MisspellingPolicy = MisspellingPolicy()
 
     @model_validator(mode="after")
@@ -103,6 +171,84 @@ class VocabularyPolicy(_Section):
         unknown = sorted(set(self.aliases) - set(self.terms))
         if unknown:
             raise ValueError(f"aliases given for terms not in terms: {', '.join(unknown)}")
+        unknown = sorted({p.term for p in self.product_names} - set(self.terms))
+        if unknown:
+            raise ValueError(f"product_names name terms not in terms: {', '.join(unknown)}")
+        return self
+
+
+class CompatibilityPolicy(_Section):
+    """Accessories that name a brand only to say what they fit.
+
+    In a listing of one of ``accessory_categories`` whose brand field names no
+    known brand, a brand named in the title right after a ``before`` cue
+    (``case for iPhone 16``, ``适用苹果``, ``compatible with Galaxy S25``) or
+    right before an ``after`` cue (``iPhone 16 专用``), with only model words
+    between (numbers, ``pro``, ``max``, other names of the same brand), is what
+    the accessory fits: the listing is not branded goods of that brand. Any
+    other mention of a brand in the title still makes it the listing's brand,
+    and so does a declared brand. Outside the accessory categories the cues
+    change nothing: ``for Nike`` on a pair of sneakers is a pair of Nikes.
+
+    Attributes:
+        accessory_categories: Categories of accessories (and their sub-paths).
+        before: Cues before the brand they name.
+        after: Cues after the brand they name.
+        model_words: Words that may stand between a cue and the brand besides
+            numbers, model codes and other aliases of the same brand.
+    """
+
+    accessory_categories: Words = Field(default_factory=list)
+    before: Words = Field(default_factory=list)
+    after: Words = Field(default_factory=list)
+    model_words: Words = Field(default_factory=list)
+
+
+# Every rule that produces reasons: the names ``[evidence] context_rules`` may use.
+KNOWN_RULES = frozenset(
+    {
+        "price_far_below_reference",
+        "counterfeit_vocabulary",
+        "misspelled_brand",
+        "product_name_term",
+        "new_seller_bulk_unauthorised_brand",
+        "hotspot_region",
+        "dispatch_mismatch",
+        "counterfeit_complaints",
+        "dispatch_mismatch_rate",
+        "repeatedly_flagged_listings",
+        "branded_discount_profile",
+        "young_account_bulk_stock",
+        "listing_velocity",
+        "order_velocity",
+        "buyer_concentration",
+        "many_dispatch_points",
+        "hotspot_dispatch",
+    }
+)
+
+
+class EvidencePolicy(_Section):
+    """Which reasons are evidence of counterfeiting and which are context.
+
+    Context (an account's age, its stock, a hot-spot region, velocity, buyer
+    concentration, a product name that contains a lexicon word) makes evidence
+    more or less convincing, and may put a seller or listing on the ``medium``
+    watch list, but a score made of context alone stays below ``high``.
+
+    Attributes:
+        context_rules: Rules whose reasons are context; every other rule is evidence.
+    """
+
+    context_rules: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _known(self) -> EvidencePolicy:
+        unknown = sorted(set(self.context_rules) - KNOWN_RULES)
+        if unknown:
+            raise ValueError(
+                f"unknown rules: {', '.join(unknown)} (known: {', '.join(sorted(KNOWN_RULES))})"
+            )
         return self
 
 
@@ -165,6 +311,7 @@ class SellerPolicy(_Section):
     young_account_min_units: Annotated[int, Field(ge=1)] = 200
     young_account_score_min: Score = 40.0
     young_account_score_max: Score = 65.0
+    young_account_authorised_factor: Annotated[float, Field(ge=0, le=1)] = 0.25
 
     velocity_min_listings: Annotated[int, Field(ge=1)] = 20
     velocity_min_orders: Annotated[int, Field(ge=1)] = 30
@@ -180,9 +327,11 @@ class SellerPolicy(_Section):
     dispatch_points_min: Annotated[int, Field(ge=2)] = 4
     dispatch_points_score: Score = 30.0
 
+    dispatch_event_score: Score = 30.0
+
 
 class HotspotPolicy(_Section):
-    """The regional prior: adds weight, never an alert above ``medium`` on its own."""
+    """The regional prior: context, never an alert above ``medium`` on its own."""
 
     score: Score = 20.0
 
@@ -210,6 +359,8 @@ class RulesConfig(_Section):
     severity: SeverityBands = SeverityBands()
     price: PricePolicy = PricePolicy()
     vocabulary: VocabularyPolicy
+    compatibility: CompatibilityPolicy = CompatibilityPolicy()
+    evidence: EvidencePolicy = EvidencePolicy()
     currency_rates: dict[
         Annotated[str, Field(pattern=r"^[A-Z]{3}$")], Annotated[float, Field(gt=0)]
     ]

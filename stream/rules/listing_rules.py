@@ -11,12 +11,15 @@ from typing import Protocol
 
 from schemas import ListingEvent, Reason
 from stream.rules.config import PricePolicy, RulesConfig, VocabularyPolicy
-from stream.rules.matching import BrandHit, BrandIndex, Catalog, Lexicon, Reference
-from stream.rules.text import normalize
+from stream.rules.matching import BrandHit, BrandIndex, Catalog, Lexicon, Reference, TermHit
+from stream.rules.text import analyze, normalize
+from stream.rules.wording import Compatibility, Negation, ProductNames
 
 PRICE_RULE = "price_far_below_reference"
 VOCABULARY_RULE = "counterfeit_vocabulary"
 MISSPELLED_BRAND_RULE = "misspelled_brand"
+PRODUCT_NAME_RULE = "product_name_term"
+TEXT_FIELDS = ("title", "description", "image_text")
 
 
 @dataclass(frozen=True)
@@ -27,9 +30,13 @@ class CompiledRules:
     brands: BrandIndex
     catalog: Catalog
     lexicon: Lexicon
+    product_names: ProductNames
+    compatibility: Compatibility
+    context_rules: frozenset[str]
 
     @classmethod
     def build(cls, config: RulesConfig) -> CompiledRules:
+        vocabulary = config.vocabulary
         return cls(
             config=config,
             brands=BrandIndex.build(
@@ -44,8 +51,18 @@ class CompiledRules:
                 config.vocabulary.ignore_phrases,
                 config.vocabulary.aliases,
                 min_lookalike_length=config.vocabulary.misspelled_brands.min_length,
+                negation=Negation.build(vocabulary.negation),
             ),
+            product_names=ProductNames.build(
+                vocabulary.product_names, vocabulary.product_name_window
+            ),
+            compatibility=Compatibility.build(config.compatibility),
+            context_rules=frozenset(config.evidence.context_rules),
         )
+
+    def is_evidence(self, rule: str) -> bool:
+        """Whether reasons of ``rule`` are evidence of counterfeiting (not context)."""
+        return rule not in self.context_rules
 
 
 def _percent(ratio: float) -> str:
@@ -57,16 +74,23 @@ def _money(amount: float) -> str:
     return f"{amount:.0f}" if amount >= 100 or amount == int(amount) else f"{amount:.2f}"
 
 
-def listing_brand(listing: ListingEvent, brands: BrandIndex) -> str | None:
+def listing_brand(
+    listing: ListingEvent, brands: BrandIndex, compatibility: Compatibility | None = None
+) -> str | None:
     """The brand a listing is for: the declared one if known, else one named in its title.
 
     Both are recognised through aliases in either language, spacing, look-alike
     characters and near misses (a declared ``Nikee`` or a title naming
-    ``Addidas`` is Nike or Adidas); see :class:`BrandIndex`.
+    ``Addidas`` is Nike or Adidas); see :class:`BrandIndex`. In an accessory
+    category, a brand the title names only as what the accessory fits
+    (``适用苹果 iPhone 16 手机壳``) is not the listing's brand; see
+    :class:`~stream.rules.wording.Compatibility`.
 
     Args:
         listing: The listing.
         brands: The compiled brand index.
+        compatibility: How accessories name what they fit; None reads every
+            brand in the title as the listing's.
 
     Returns:
         The canonical brand, or None for an unbranded or unknown one.
@@ -74,7 +98,22 @@ def listing_brand(listing: ListingEvent, brands: BrandIndex) -> str | None:
     declared = brands.canonical(listing.brand)
     if declared is not None:
         return declared
-    return brands.find(listing.title) if listing.title else None
+    if not listing.title:
+        return None
+    if compatibility is None or not compatibility.covers(listing.category):
+        return brands.find(listing.title)
+    forms = analyze(listing.title)
+    named = sorted(
+        (m.start(), m.end(), brands.canonical_by_alias[m.group()])
+        for m in brands.pattern.finditer(forms.plain)
+    )
+    if not named:
+        return brands.find(forms.plain)
+    spans = [(start, end) for start, end, _ in named]
+    for start, end, brand in named:
+        if not compatibility.fitted(forms, (start, end), spans):
+            return brand
+    return None
 
 
 @dataclass(frozen=True)
@@ -122,7 +161,7 @@ def compare_price(
 
 def price_check(listing: ListingEvent, rules: CompiledRules) -> PriceCheck | None:
     """Compare the price to the catalog reference of the listing's brand (see compare_price)."""
-    brand = listing_brand(listing, rules.brands)
+    brand = listing_brand(listing, rules.brands, rules.compatibility)
     return compare_price(listing, brand, rules.catalog, rules.catalog)
 
 
@@ -192,68 +231,133 @@ def _listed(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+FieldHit = tuple[str, TermHit]
+
+
+def term_hits(listing: ListingEvent, rules: CompiledRules) -> tuple[list[FieldHit], list[FieldHit]]:
+    """The counterfeit terms a listing uses, and the terms it uses as product names.
+
+    Terms the text denies are in neither (``no replicas``); a term that names
+    a genuine product by the words around it or the listing's category
+    (``replica jersey``, ``1:1 scale``, ``AAA batteries``) is in the second list.
+    """
+    counterfeit: list[FieldHit] = []
+    product: list[FieldHit] = []
+    for field in TEXT_FIELDS:
+        text = getattr(listing, field)
+        if not text:
+            continue
+        forms = analyze(text)
+        for hit in rules.lexicon.find_hits(forms):
+            named = hit.term in rules.product_names and rules.product_names.sense(
+                hit.term, forms, (hit.start, hit.end), listing.category
+            )
+            (product if named else counterfeit).append((field, hit))
+    return counterfeit, product
+
+
+def _terms_found(
+    hits: list[FieldHit],
+) -> tuple[dict[str, list[str]], dict[str, list[str]], list[dict[str, object]]]:
+    """Fields and spellings of each term, and the matches to show as evidence."""
+    fields_of: dict[str, list[str]] = {}
+    written_of: dict[str, dict[str, None]] = {}
+    matches: list[dict[str, object]] = []
+    for field, hit in hits:
+        where = fields_of.setdefault(hit.term, [])
+        if field not in where:
+            where.append(field)
+        written = written_of.setdefault(hit.term, {})
+        if hit.written not in written and len(written) < 3:
+            written[hit.written] = None
+            matches.append(
+                {
+                    "term": hit.term,
+                    "written": hit.written,
+                    "field": field,
+                    "evasions": list(hit.evasions),
+                }
+            )
+    return fields_of, {t: list(w) for t, w in written_of.items()}, matches
+
+
+def _where_said(fields_of: dict[str, list[str]], written_of: dict[str, list[str]]) -> str:
+    """``'replica' in the listing's title; 'AAA' in the listing's description``."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for term, where in fields_of.items():
+        groups.setdefault(tuple(where), []).append(_quoted(term, written_of[term]))
+    return "; ".join(
+        f"{_listed(quoted)} in the listing's {' and '.join(where)}"
+        for where, quoted in groups.items()
+    )
+
+
 def counterfeit_vocabulary(
-    listing: ListingEvent, rules: CompiledRules, policy: VocabularyPolicy
+    listing: ListingEvent,
+    rules: CompiledRules,
+    policy: VocabularyPolicy,
+    hits: list[FieldHit] | None = None,
 ) -> Reason | None:
     """Fires when the title, description or image text uses counterfeit wording.
 
     Terms are found in English and Chinese as listed, through their aliases
     (pinyin ``gaofang`` for ``高仿``), in full-width forms, spaced out
     (``r e p l i c a``, ``高 仿``) and with look-alike characters
-    (``r3plica``); see :class:`~stream.rules.matching.Lexicon`. The message
-    names each term as written and the fields it is in.
+    (``r3plica``); see :class:`~stream.rules.matching.Lexicon`. Denied terms
+    (``no replicas``, ``非A货``) and product names (``replica jersey``) do not
+    count. The message names each term as written and the fields it is in.
 
     Args:
         listing: The listing.
         rules: The compiled rules.
         policy: The vocabulary weights.
+        hits: The counterfeit hits of :func:`term_hits`, if already found.
 
     Returns:
         The reason, or None when no counterfeit term is used.
     """
-    fields_of: dict[str, list[str]] = {}
-    written_of: dict[str, dict[str, None]] = {}
-    matches: list[dict[str, object]] = []
-    for field in ("title", "description", "image_text"):
-        text = getattr(listing, field)
-        if not text:
-            continue
-        for hit in rules.lexicon.find_hits(text):
-            where = fields_of.setdefault(hit.term, [])
-            if field not in where:
-                where.append(field)
-            written = written_of.setdefault(hit.term, {})
-            if hit.written not in written and len(written) < 3:
-                written[hit.written] = None
-                matches.append(
-                    {
-                        "term": hit.term,
-                        "written": hit.written,
-                        "field": field,
-                        "evasions": list(hit.evasions),
-                    }
-                )
-    if not fields_of:
+    if hits is None:
+        hits = term_hits(listing, rules)[0]
+    if not hits:
         return None
+    fields_of, written_of, matches = _terms_found(hits)
     terms = list(fields_of)
     score = min(
         policy.score_max,
         policy.score_first_term + policy.score_per_extra_term * (len(terms) - 1),
     )
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for term in terms:
-        groups.setdefault(tuple(fields_of[term]), []).append(_quoted(term, list(written_of[term])))
     noun = "term" if len(terms) == 1 else "terms"
-    message = f"Counterfeit {noun} " + "; ".join(
-        f"{_listed(quoted)} in the listing's {' and '.join(where)}"
-        for where, quoted in groups.items()
-    )
+    message = f"Counterfeit {noun} " + _where_said(fields_of, written_of)
     fields = sorted({f for where in fields_of.values() for f in where})
     return Reason(
         rule=VOCABULARY_RULE,
         score=round(score, 1),
         message=message,
         evidence={"terms": terms, "fields": fields, "count": len(terms), "matches": matches},
+    )
+
+
+def product_name_term(
+    listing: ListingEvent, brand: str, policy: VocabularyPolicy, hits: list[FieldHit]
+) -> Reason | None:
+    """Context: a lexicon word used as a product's name in a listing of ``brand``.
+
+    ``replica`` beside ``jersey`` is the official fan version of a kit; from a
+    seller not authorised for the brand it is worth a look beside other
+    evidence, never an alert on its own (the caller drops it for authorised
+    sellers).
+    """
+    if not hits:
+        return None
+    fields_of, written_of, matches = _terms_found(hits)
+    return Reason(
+        rule=PRODUCT_NAME_RULE,
+        score=policy.product_name_score,
+        message=(
+            f"Lexicon word {_where_said(fields_of, written_of)} read as a product's name "
+            f"(by the words around it or the category), in a listing of {brand}"
+        ),
+        evidence={"terms": list(fields_of), "brand": brand, "matches": matches},
     )
 
 
@@ -313,12 +417,17 @@ def misspelled_brand(
     )
 
 
-def text_reasons(listing: ListingEvent, rules: CompiledRules) -> list[Reason]:
-    """The reasons found in a listing's words: counterfeit vocabulary, misspelled brands."""
+def text_reasons(
+    listing: ListingEvent, rules: CompiledRules, brand: str | None = None
+) -> list[Reason]:
+    """The reasons found in a listing's words: counterfeit vocabulary, misspelled
+    brands and, for a listing of ``brand``, product names that contain a lexicon word."""
     policy = rules.config.vocabulary
+    counterfeit, product = term_hits(listing, rules)
     found = (
-        counterfeit_vocabulary(listing, rules, policy),
+        counterfeit_vocabulary(listing, rules, policy, counterfeit),
         misspelled_brand(listing, rules, policy),
+        product_name_term(listing, brand, policy, product) if brand is not None else None,
     )
     return [reason for reason in found if reason is not None]
 
@@ -331,7 +440,8 @@ def evaluate_listing(listing: ListingEvent, rules: CompiledRules) -> list[Reason
     """
     if listing.event_type == "listing_removed":
         return []
-    reasons = text_reasons(listing, rules)
+    brand = listing_brand(listing, rules.brands, rules.compatibility)
+    reasons = text_reasons(listing, rules, brand)
     price = price_far_below_reference(listing, rules, rules.config.price)
     if price is not None:
         reasons.append(price)

@@ -18,6 +18,7 @@ from stream.rules.text import (
     fold_lookalikes_keep_l,
     normalize,
 )
+from stream.rules.wording import Negation
 
 _Trie = dict[str, "_Trie"]
 _END = ""  # marks the end of a term in a trie node
@@ -668,8 +669,9 @@ class Lexicon:
     ``高 仿``) and, when at least ``min_lookalike_length`` characters long and
     free of digits, with look-alike characters folded (``r3plica``,
     ``rep1ica``). Terms with digits of their own (``1:1``, ``aaa+``) are
-    matched as written. A match inside an ignore phrase (``aaa batteries``)
-    does not count.
+    matched as written. A match inside an ignore phrase (``高仿真``) does not
+    count, nor does a term the text denies (``no replicas``, ``非A货``; see
+    :class:`~stream.rules.wording.Negation`).
     """
 
     pattern: TermPattern
@@ -678,6 +680,7 @@ class Lexicon:
     term_by_form: dict[str, str] = field(default_factory=dict)
     term_by_folded: dict[str, tuple[str, str]] = field(default_factory=dict)
     alias_forms: frozenset[str] = frozenset()
+    negation: Negation | None = None
 
     @classmethod
     def build(
@@ -687,15 +690,17 @@ class Lexicon:
         aliases: Mapping[str, Iterable[str]] | None = None,
         *,
         min_lookalike_length: int = 4,
+        negation: Negation | None = None,
     ) -> Lexicon:
         """Compile the lexicon.
 
         Args:
             terms: The counterfeit terms, in the form reports name them.
-            ignore_phrases: Phrases whose words never count (``aaa batteries``).
+            ignore_phrases: Different words that contain a term (``高仿真``): never a match.
             aliases: Other spellings of a term (pinyin ``gaofang`` for ``高仿``,
                 traditional characters), reported as the term.
             min_lookalike_length: Shorter terms are matched without look-alike folding.
+            negation: What denies a term; None counts every term.
 
         Returns:
             The compiled lexicon.
@@ -724,6 +729,7 @@ class Lexicon:
             term_by_form=term_by_form,
             term_by_folded=term_by_folded,
             alias_forms=frozenset(term_by_form) - listed,
+            negation=negation,
         )
 
     def find(self, normalized_text: str) -> list[str]:
@@ -780,10 +786,11 @@ class Lexicon:
         if not hits:
             return []
         ignored = self._ignored_spans(forms)
-        return sorted(
-            (h for h in hits.values() if not _spans_overlap(h.start, h.end, ignored)),
-            key=lambda h: h.start,
-        )
+        kept = [h for h in hits.values() if not _spans_overlap(h.start, h.end, ignored)]
+        if kept and self.negation is not None:
+            denied = self.negation.denied(forms, [(h.start, h.end) for h in kept])
+            kept = [h for h in kept if (h.start, h.end) not in denied]
+        return sorted(kept, key=lambda h: h.start)
 
     def _ignored_spans(self, forms: TextForms) -> list[tuple[int, int]]:
         """Spans of ``forms.plain`` covered by an ignore phrase, as written or spaced out."""

@@ -11,10 +11,15 @@ Fraud scenarios follow the patterns of ``DOMAIN.md``: a Putian sneaker ring with
 replica wording, luxury bags with obfuscated wording, memory and storage with
 no telltale words, a brand-new shop with hundreds of units of a brand it is not
 authorised for, a seller whose only tell is a growing share of counterfeit
-complaints, and one that declares one region and ships from another. Legit
-scenarios are the look-alikes a monitor must not flag: authorised stores,
-honest sales, used and refurbished goods, unbranded goods, ordinary shops in
-the hot-spot regions, and genuine viral popularity.
+complaints, and one that declares one region and ships from another; and the
+adversaries of the wording rules: fakes behind disclaimers ("非高仿"), fakes
+that say what they are "for", and cheap "replica" jerseys. Legit scenarios are
+the look-alikes a monitor must not flag: authorised stores, honest sales, used
+and refurbished goods, unbranded goods, ordinary shops in the hot-spot regions,
+genuine viral popularity, shops that promise "no replicas" in many languages and
+spellings, young shops selling accessories "for iPhone" in bulk, newly opened
+authorised shops with large stock, and authorised sports retailers selling the
+official "replica" (fan) version of football kits.
 
 Reference prices and currency rates come from the bundled ``rules.toml``. All
 randomness comes from the ``random.Random`` handed in with each seller; nothing
@@ -60,6 +65,13 @@ USED_REFURBISHED: Final = "used_refurbished"
 GENERIC_GOODS: Final = "generic_goods"
 HOTSPOT_ORDINARY: Final = "hotspot_ordinary"
 VIRAL_SELLER: Final = "viral_seller"
+DISCLAIMER_ABUSE: Final = "disclaimer_abuse"
+COMPATIBILITY_ABUSE: Final = "compatibility_abuse"
+FAKE_REPLICA_JERSEYS: Final = "fake_replica_jerseys"
+DISCLAIMER_STORE: Final = "disclaimer_store"
+COMPATIBLE_ACCESSORIES: Final = "compatible_accessories"
+YOUNG_AUTHORISED_SHOP: Final = "young_authorised_shop"
+REPLICA_KIT_RETAILER: Final = "replica_kit_retailer"
 
 FRAUD_SCENARIOS: Final = (
     SNEAKER_RING,
@@ -68,6 +80,9 @@ FRAUD_SCENARIOS: Final = (
     YOUNG_BULK_UNAUTHORISED,
     REFUND_DISPUTES_ONLY,
     DISPATCH_MISMATCH,
+    DISCLAIMER_ABUSE,
+    COMPATIBILITY_ABUSE,
+    FAKE_REPLICA_JERSEYS,
 )
 LEGIT_SCENARIOS: Final = (
     AUTHORISED_STORE,
@@ -76,6 +91,10 @@ LEGIT_SCENARIOS: Final = (
     GENERIC_GOODS,
     HOTSPOT_ORDINARY,
     VIRAL_SELLER,
+    DISCLAIMER_STORE,
+    COMPATIBLE_ACCESSORIES,
+    YOUNG_AUTHORISED_SHOP,
+    REPLICA_KIT_RETAILER,
 )
 ALL_SCENARIOS: Final = FRAUD_SCENARIOS + LEGIT_SCENARIOS
 
@@ -88,14 +107,21 @@ FRAUD_WEIGHTS: Final[dict[str, float]] = {
     YOUNG_BULK_UNAUTHORISED: 2.0,
     REFUND_DISPUTES_ONLY: 1.0,
     DISPATCH_MISMATCH: 1.0,
+    DISCLAIMER_ABUSE: 2.0,
+    COMPATIBILITY_ABUSE: 1.5,
+    FAKE_REPLICA_JERSEYS: 1.0,
 }
 LEGIT_WEIGHTS: Final[dict[str, float]] = {
-    GENERIC_GOODS: 40.0,
-    HOTSPOT_ORDINARY: 15.0,
-    AUTHORISED_STORE: 14.0,
-    HONEST_SALE: 12.0,
-    USED_REFURBISHED: 12.0,
-    VIRAL_SELLER: 4.0,
+    GENERIC_GOODS: 42.0,
+    HOTSPOT_ORDINARY: 14.0,
+    AUTHORISED_STORE: 10.0,
+    HONEST_SALE: 8.0,
+    USED_REFURBISHED: 8.0,
+    VIRAL_SELLER: 3.0,
+    DISCLAIMER_STORE: 8.0,
+    COMPATIBLE_ACCESSORIES: 5.0,
+    YOUNG_AUTHORISED_SHOP: 3.0,
+    REPLICA_KIT_RETAILER: 3.0,
 }
 RING_SCENARIOS: Final = (
     SNEAKER_RING,
@@ -557,6 +583,23 @@ GENERIC: Final[dict[str, tuple[tuple[str, str, int, int], ...]]] = {
         ("Women's leather shoulder bag, own design", "bags/handbags", 199, 459),
         ("女士帆布托特包 大容量", "bags/totes", 39, 79),
     ),
+    "collectibles": (
+        ("1:1 scale replica helmet, movie prop, display stand", "collectibles/props", 599, 1299),
+        ("1:1 比例 模型 钢铁侠 头盔 可穿戴", "collectibles/props", 399, 899),
+        ("1:18 scale die-cast model car, opening doors", "toys/models", 159, 399),
+        ("Life-size 1:1 scale figure bust, resin", "collectibles/figures", 899, 1999),
+    ),
+    "pearls": (
+        ("AAA grade freshwater pearl necklace, 7-8 mm", "jewelry/pearls", 199, 599),
+        ("AAA级 淡水珍珠项链 正圆强光", "jewelry/pearls", 299, 799),
+        ("Mirror finish sterling silver bangle", "jewelry/bracelets", 159, 359),
+    ),
+    "batteries": (
+        ("AAA battery charger with 4 rechargeable cells", "electronics/batteries", 59, 119),
+        ("AAA 7号电池 碱性 20粒装", "electronics/batteries", 15, 35),
+        ("LED torch, takes 3 AAA batteries (not included)", "home/lighting", 29, 69),
+        ("Mirror finish stainless steel travel mug, 450 ml", "home/kitchen", 49, 99),
+    ),
     "watches": (
         ("Men's quartz watch, stainless steel, 50 m water resistant", "watches/fashion", 129, 299),
         ("Minimalist women's watch, leather strap", "watches/fashion", 99, 239),
@@ -566,6 +609,9 @@ GENERIC: Final[dict[str, tuple[tuple[str, str, int, int], ...]]] = {
 """Unbranded products: title, category, usual price range in CNY, by product line."""
 
 GENERIC_LINES: Final = (
+    "collectibles",
+    "pearls",
+    "batteries",
     "kitchen",
     "textiles",
     "tshirts",
@@ -1454,7 +1500,7 @@ class UsedRefurbished(Scenario):
 
 
 class GenericGoods(Scenario):
-    """Unbranded everyday goods at ordinary prices."""
+    """Unbranded everyday goods at ordinary prices; one shop in ten opened days ago."""
 
     name = GENERIC_GOODS
     label = "legit"
@@ -1465,7 +1511,7 @@ class GenericGoods(Scenario):
         return Shop(
             region=region,
             utc8=rng.random() < 0.5,
-            age_days=rng.uniform(60, 3000),
+            age_days=rng.uniform(1, 25) if rng.random() < 0.1 else rng.uniform(60, 3000),
             initial_listings=rng.randint(5, 14),
             listings_per_day=rng.uniform(1, 4),
             orders_per_day=rng.uniform(5, 20),
@@ -1555,6 +1601,445 @@ class ViralSeller(Scenario):
         return self.generic_product(ctx, shop)
 
 
+# Wording: disclaimers, compatibility, product names ---------------------------
+
+DISCLAIMERS: Final = (
+    # English
+    "100% authentic, not a replica",
+    "No replicas, no fakes",
+    "Genuine only - we never sell replicas",
+    "Not a replica: original with receipt",
+    "No fakes or replicas, sourced from the brand",
+    "No 1:1 copies, no AAA, only originals",
+    "Zero replicas. Authenticity guaranteed",
+    "We do not sell replicas or knock-offs",
+    "Non-replica, authorised channel stock",
+    "This is not a super copy, it is the real thing",
+    # Simplified Chinese
+    "正品保证 非A货",
+    "拒绝高仿 假一赔十",
+    "非高仿 非A货 专柜正品",
+    "绝不卖高仿",
+    "不是高仿，放心购买",
+    "杜绝假货和高仿",
+    "高仿勿扰",
+    "A货勿拍 只做正品",
+    "拒绝一切仿品",
+    "非原单 非复刻 专柜正品",
+    # Traditional Chinese
+    "正品保證 非A貨",
+    "拒絕高仿",
+    "絕非仿品",
+    "絕不賣高仿",
+    "高仿勿擾",
+    "非複刻 專櫃正品",
+    # Pinyin
+    "zhengpin baozheng, bushi gaofang",
+    "jujue gaofang",
+    "fei fuke, zhengpin",
+)
+"""Honest promises of authenticity that deny a counterfeit term."""
+
+DISGUISED_DISCLAIMERS: Final = (
+    "n0t a r3plica, 100% genuine",
+    "N0 REPLICAS",
+    "拒 绝 高 仿",
+    "非 A 货 正 品",
+)
+"""The same promises written the way evasions are (look-alikes, spacing)."""
+
+ABUSED_DISCLAIMERS: Final = (
+    "非高仿 原单品质",
+    "not original box, 1:1 replica",
+    "not fake, AAA quality",
+    "不是A货 是顶级复刻",
+    "非A货 纯原 莆田直发",
+    "no box, replica",
+    "100% 正品 非高仿",
+    "not a replica, top batch",
+    "拒绝高仿 只做正品",
+)
+"""Disclaimers on fakes: some deny a term while using another beside it."""
+
+ACCESSORIES: Final[tuple[tuple[str, str, int, int], ...]] = (
+    ("适用苹果 iPhone 16 手机壳 磁吸 防摔", "electronics/cases", 19, 59),
+    ("Magnetic case for iPhone 16 Pro Max, shockproof", "electronics/cases", 29, 79),
+    ("iPhone 16 Pro 专用 钢化膜 2片装", "electronics/accessories", 9, 29),
+    (
+        "Tempered glass screen protector compatible with iPhone 15/16",
+        "electronics/accessories",
+        9,
+        29,
+    ),
+    ("兼容三星 Galaxy S25 快充充电器 45W", "electronics/chargers", 39, 89),
+    ("USB-C cable for Samsung Galaxy and iPhone 16, 2 m", "electronics/cables", 15, 39),
+    ("Silicone strap fits Apple Watch Series 9 45mm", "watches/straps", 19, 49),
+    ("AirPods Pro 2 专用 保护套 硅胶", "electronics/cases", 12, 35),
+    ("适用戴森 V15 吸尘器 滤网 配件", "home/appliance-parts", 29, 79),
+    ("Replacement filter for Dyson V15 Detect", "home/appliance-parts", 35, 89),
+    ("适用索尼 WH-1000XM5 耳机套 替换海绵", "electronics/accessories", 19, 49),
+    ("Camera lens protector for iPhone 16 Pro", "electronics/accessories", 9, 25),
+    ("Case compatible with Samsung Galaxy Z Flip6", "electronics/cases", 25, 69),
+    ("For iPhone 16 clear case, anti-yellowing", "electronics/cases", 15, 45),
+    ("適用蘋果 iPhone 16 手機殼", "electronics/cases", 19, 59),
+    ("MacBook Air 13 M3 专用 保护壳 磨砂", "electronics/cases", 49, 119),
+)
+"""Third-party accessories that name the brand they fit: title, category, CNY range."""
+ACCESSORY_MAKERS: Final = ("ESR", "Baseus", "UGREEN", "Nillkin", "Spigen", "倍思", "绿联", None)
+
+JERSEYS: Final[dict[str, tuple[str, ...]]] = {
+    "Adidas": (
+        "Adidas Real Madrid 24/25 home replica jersey",
+        "Adidas Arsenal 24/25 away replica shirt",
+        "Adidas 阿森纳 24/25 主场 球迷版 replica 球衣",
+        "Adidas Juventus 24/25 home replica kit",
+    ),
+    "Nike": (
+        "Nike England 2024 home stadium replica jersey",
+        "Nike FC Barcelona 24/25 home replica kit",
+        "Nike 巴萨 24/25 主场 球衣 replica 球迷版",
+        "Nike Brazil 2024 home replica shirt",
+    ),
+    "Puma": (
+        "Puma Manchester City 24/25 home replica jersey",
+        "Puma AC Milan 24/25 home replica shirt, fan version",
+    ),
+}
+"""Official fan versions of football kits, which the industry calls "replica"."""
+JERSEY_LINES: Final[dict[str, tuple[tuple[str, str], ...]]] = {
+    "Adidas": (("Adidas", "apparel/jerseys"), ("Adidas", "shoes/sneakers")),
+    "Nike": (("Nike", "apparel/jerseys"), ("Nike", "shoes/sneakers")),
+    "Puma": (("Puma", "apparel/jerseys"), ("Puma", "shoes/sneakers")),
+}
+FAKE_JERSEYS: Final = (
+    "Real Madrid 24/25 home replica jersey, top quality",
+    "Arsenal 24/25 replica shirt thai version",
+    "巴萨 24/25 主场 replica 球衣 泰版",
+    "England 2024 home replica jersey, wholesale",
+    "Manchester City 24/25 replica kit, fast shipping",
+)
+"""Counterfeit kits: the same name, no authorisation, a fraction of the price."""
+FOR_FAKES: Final[tuple[tuple[str, str, str], ...]] = (
+    ("Apple", "electronics/audio", "适用苹果 AirPods Pro 2 蓝牙耳机 全新"),
+    ("Apple", "electronics/audio", "Earbuds for Apple AirPods Pro 2 fans, sealed"),
+    ("Dyson", "home/appliances", "Compatible with Dyson V15 Detect cordless vacuum, brand new"),
+    ("Dyson", "home/appliances", "适用戴森 Supersonic 吹风机 全新"),
+    ("Nike", "shoes/sneakers", "For Nike Dunk Low fans, new with box"),
+    ("Lego", "toys/building", "兼容乐高 Lego Technic Porsche 911 GT3 RS 全套"),
+)
+"""Fakes that say what they are "for", listed in the category of the real thing."""
+
+
+def disguise(text: str, rng: random.Random) -> str:
+    """``text`` as an evasive seller might type it: full width or upper case, now and then."""
+    roll = rng.random()
+    if roll < 0.12:
+        return full_width(text)
+    if roll < 0.2:
+        return text.upper()
+    return text
+
+
+class DisclaimerStore(Scenario):
+    """Genuine branded goods at normal prices, promising "no replicas" in many ways."""
+
+    name = DISCLAIMER_STORE
+    label = "legit"
+    band: ClassVar[tuple[float, float]] = (0.85, 1.05)
+
+    def shop(self, ctx: SellerContext) -> Shop:
+        rng = ctx.rng
+        line = rng.choice(STORE_LINES)
+        authorised = rng.random() < 0.6
+        return Shop(
+            region=rng.choice(ORDINARY_CITIES),
+            utc8=rng.random() < 0.5,
+            age_days=rng.uniform(200, 3000),
+            authorized=tuple(dict.fromkeys(b for b, _ in line)) if authorised else (),
+            initial_listings=rng.randint(6, 14),
+            listings_per_day=rng.uniform(1, 4),
+            orders_per_day=rng.uniform(6, 18),
+            refund_rate=rng.uniform(0.01, 0.03),
+            branded=line,
+        )
+
+    def product(self, ctx: SellerContext, shop: Shop) -> Product:
+        rng = ctx.rng
+        brand, category = rng.choice(shop.branded)
+        pool = DISGUISED_DISCLAIMERS if rng.random() < 0.15 else DISCLAIMERS
+        promise = disguise(rng.choice(pool), rng)
+        model = rng.choice(MODELS[(brand, category)])
+        in_title = rng.random() < 0.6
+        return self.branded_product(
+            ctx,
+            brand,
+            category,
+            self.band,
+            f"{model} {promise}" if in_title else model,
+            rng.randint(3, 40),
+            brand=brand,
+            description=(
+                f"{rng.choice(DISCLAIMERS)}。 Invoice included."
+                if not in_title or rng.random() < 0.4
+                else "Invoice included, 7-day returns."
+            ),
+        )
+
+
+class CompatibleAccessories(Scenario):
+    """A young shop selling third-party accessories "for iPhone" and the like, in bulk."""
+
+    name = COMPATIBLE_ACCESSORIES
+    label = "legit"
+
+    def shop(self, ctx: SellerContext) -> Shop:
+        rng = ctx.rng
+        return Shop(
+            region=rng.choice((SHENZHEN, SHENZHEN, DONGGUAN, *ORDINARY_CITIES)),
+            utc8=rng.random() < 0.5,
+            age_days=rng.uniform(1, 25),
+            initial_listings=rng.randint(6, 14),
+            listings_per_day=rng.uniform(1, 4),
+            orders_per_day=rng.uniform(8, 25),
+            refund_rate=rng.uniform(0.01, 0.04),
+        )
+
+    def product(self, ctx: SellerContext, shop: Shop) -> Product:
+        rng = ctx.rng
+        title, category, low, high = rng.choice(ACCESSORIES)
+        return Product(
+            title=disguise(title, rng) if rng.random() < 0.3 else title,
+            category=category,
+            cny=float(rng.randint(low, high)) - 0.1,
+            brand=rng.choice(ACCESSORY_MAKERS),
+            description=rng.choice(
+                (
+                    "Third-party accessory, not made by the phone's maker. Bulk orders welcome.",
+                    "工厂直供 大量现货 支持批发",
+                    "Fits as listed; check your model before ordering.",
+                )
+            ),
+            quantity=rng.randint(150, 2000),
+        )
+
+    def order_quantity(self, rng: random.Random, shop: Shop) -> int:
+        return rng.choices((1, 2, 5, 10), weights=(60, 25, 10, 5))[0]
+
+
+class YoungAuthorisedShop(Scenario):
+    """A brand's newly opened authorised shop: days old, large stock, normal prices."""
+
+    name = YOUNG_AUTHORISED_SHOP
+    label = "legit"
+    band: ClassVar[tuple[float, float]] = (0.88, 1.03)
+
+    def shop(self, ctx: SellerContext) -> Shop:
+        rng = ctx.rng
+        line = rng.choice(STORE_LINES)
+        brands = {b for b, _ in line}
+        if brands & {"Nike", "Adidas", "Air Jordan", "New Balance", "Puma"} and rng.random() < 0.5:
+            region = rng.choice((JINJIANG, PUTIAN, XIAMEN))  # sports goods in Fujian
+        elif any(c.startswith("electronics") for _, c in line) and rng.random() < 0.5:
+            region = SHENZHEN
+        else:
+            region = rng.choice(ORDINARY_CITIES)
+        return Shop(
+            region=region,
+            utc8=rng.random() < 0.5,
+            age_days=rng.uniform(1, 20),
+            authorized=tuple(dict.fromkeys(b for b, _ in line)),
+            initial_listings=rng.randint(8, 16),
+            listings_per_day=rng.uniform(1, 4),
+            orders_per_day=rng.uniform(10, 30),
+            refund_rate=rng.uniform(0.01, 0.03),
+            branded=line,
+        )
+
+    def product(self, ctx: SellerContext, shop: Shop) -> Product:
+        rng = ctx.rng
+        brand, category = rng.choice(shop.branded)
+        suffix = rng.choice(
+            ("official store", "官方授权店 新店开业", "authorised retailer", "正品 现货")
+        )
+        return self.branded_product(
+            ctx,
+            brand,
+            category,
+            self.band,
+            f"{rng.choice(MODELS[(brand, category)])} {suffix}",
+            rng.randint(150, 900),
+            brand=brand,
+            description=f"Newly opened authorised {brand} shop. Invoice and warranty included.",
+        )
+
+
+class ReplicaKitRetailer(Scenario):
+    """An authorised sports retailer selling official "replica" (fan version) football kits."""
+
+    name = REPLICA_KIT_RETAILER
+    label = "legit"
+    band: ClassVar[tuple[float, float]] = (0.85, 1.05)
+
+    def shop(self, ctx: SellerContext) -> Shop:
+        rng = ctx.rng
+        maker = rng.choice(tuple(JERSEY_LINES))
+        region, currency, foreign = rng.choice(ORDINARY_CITIES), "CNY", 0.0
+        if rng.random() < 0.2:
+            (region, currency), foreign = rng.choice(FOREIGN_STORES), 1.0
+        return Shop(
+            region=region,
+            currency=currency,
+            foreign_share=foreign,
+            utc8=region[0] == "CN" and rng.random() < 0.5,
+            age_days=rng.uniform(200, 3000),
+            authorized=(maker,),
+            initial_listings=rng.randint(8, 16),
+            listings_per_day=rng.uniform(1, 4),
+            orders_per_day=rng.uniform(8, 20),
+            refund_rate=rng.uniform(0.01, 0.03),
+            branded=JERSEY_LINES[maker],
+        )
+
+    def product(self, ctx: SellerContext, shop: Shop) -> Product:
+        rng = ctx.rng
+        brand, category = shop.branded[0] if rng.random() < 0.8 else shop.branded[1]
+        if category == "apparel/jerseys":
+            title = rng.choice(JERSEYS[brand])
+            description = rng.choice(
+                (
+                    "Official replica jersey (fan version) from an authorised retailer.",
+                    "官方授权 球迷版 replica 球衣 正品",
+                    "Replica = the official fan version of the kit. Invoice included.",
+                )
+            )
+        else:
+            title = f"{rng.choice(MODELS[(brand, category)])} authorised retailer"
+            description = f"Authorised {brand} retailer. Invoice included."
+        return self.branded_product(
+            ctx,
+            brand,
+            category,
+            self.band,
+            title,
+            rng.randint(10, 120),
+            brand=brand,
+            description=description,
+        )
+
+
+class DisclaimerAbuse(Scenario):
+    """Fakes at 8-25% of reference behind disclaimers, some using another term beside them."""
+
+    name = DISCLAIMER_ABUSE
+    label = "fraud"
+    band: ClassVar[tuple[float, float]] = (0.08, 0.25)
+
+    def shop(self, ctx: SellerContext) -> Shop:
+        rng = ctx.rng
+        sneakers = rng.random() < 0.5
+        return Shop(
+            region=rng.choice((PUTIAN, JINJIANG))
+            if sneakers
+            else rng.choice((GUANGZHOU, SHENZHEN)),
+            utc8=rng.random() < 0.6,
+            age_days=rng.uniform(30, 600),
+            initial_listings=rng.randint(5, 12),
+            listings_per_day=rng.uniform(1.5, 5),
+            orders_per_day=rng.uniform(6, 15),
+            update_p=0.1,
+            remove_p=0.1,
+            refund_rate=0.05,
+            counterfeit_share=0.5,
+            branded=SNEAKERS if sneakers else LUXURY_BAGS,
+        )
+
+    def product(self, ctx: SellerContext, shop: Shop) -> Product:
+        rng = ctx.rng
+        brand, category = rng.choice(shop.branded)
+        promise = rng.choice(ABUSED_DISCLAIMERS)
+        return self.branded_product(
+            ctx,
+            brand,
+            category,
+            self.band,
+            f"{rng.choice(MODELS[(brand, category)])} {disguise(promise, rng)}",
+            rng.randint(20, 200),
+            brand=brand if rng.random() < 0.8 else None,
+            description=rng.choice(DISCLAIMERS),
+        )
+
+
+class CompatibilityAbuse(Scenario):
+    """A young shop listing fakes as what they are "for", in their real category, in bulk."""
+
+    name = COMPATIBILITY_ABUSE
+    label = "fraud"
+    band: ClassVar[tuple[float, float]] = (0.05, 0.30)
+
+    def shop(self, ctx: SellerContext) -> Shop:
+        rng = ctx.rng
+        return Shop(
+            region=rng.choice((SHENZHEN, GUANGZHOU, *ORDINARY_CITIES[:6])),
+            utc8=rng.random() < 0.5,
+            age_days=rng.uniform(1, 10),
+            initial_listings=rng.randint(6, 12),
+            listings_per_day=rng.uniform(1, 4),
+            orders_per_day=rng.uniform(6, 15),
+            refund_rate=0.06,
+            counterfeit_share=0.5,
+            brushing_share=0.2,
+        )
+
+    def product(self, ctx: SellerContext, shop: Shop) -> Product:
+        rng = ctx.rng
+        brand, category, title = rng.choice(FOR_FAKES)
+        return self.branded_product(
+            ctx,
+            brand,
+            category,
+            self.band,
+            title,
+            rng.randint(100, 800),
+            brand=None,
+            description="Large stock, wholesale welcome.",
+        )
+
+
+class FakeReplicaJerseys(Scenario):
+    """Counterfeit football kits called "replica jerseys", unauthorised, at 8-25% of reference."""
+
+    name = FAKE_REPLICA_JERSEYS
+    label = "fraud"
+    band: ClassVar[tuple[float, float]] = (0.08, 0.25)
+
+    def shop(self, ctx: SellerContext) -> Shop:
+        rng = ctx.rng
+        return Shop(
+            region=rng.choice((GUANGZHOU, PUTIAN, DONGGUAN, *ORDINARY_CITIES[:4])),
+            utc8=rng.random() < 0.6,
+            age_days=rng.uniform(30, 500),
+            initial_listings=rng.randint(6, 12),
+            listings_per_day=rng.uniform(1.5, 4),
+            orders_per_day=rng.uniform(6, 16),
+            refund_rate=0.05,
+            counterfeit_share=0.4,
+        )
+
+    def product(self, ctx: SellerContext, shop: Shop) -> Product:
+        rng = ctx.rng
+        maker = rng.choice(tuple(JERSEYS))
+        return self.branded_product(
+            ctx,
+            maker,
+            "apparel/jerseys",
+            self.band,
+            rng.choice(FAKE_JERSEYS),
+            rng.randint(30, 300),
+            brand=maker if rng.random() < 0.7 else None,
+            description=rng.choice(("Thai quality, all sizes.", "泰版 球迷版 批发", "")) or None,
+        )
+
+
 SCENARIOS: Final[dict[str, Scenario]] = {
     scenario.name: scenario
     for scenario in (
@@ -1570,6 +2055,13 @@ SCENARIOS: Final[dict[str, Scenario]] = {
         GenericGoods(),
         HotspotOrdinary(),
         ViralSeller(),
+        DisclaimerAbuse(),
+        CompatibilityAbuse(),
+        FakeReplicaJerseys(),
+        DisclaimerStore(),
+        CompatibleAccessories(),
+        YoungAuthorisedShop(),
+        ReplicaKitRetailer(),
     )
 }
 """Every scenario by name."""

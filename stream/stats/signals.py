@@ -159,7 +159,12 @@ def branded_discount_profile(
 
 
 def young_account_bulk_stock(state: SellerState, policy: SellerPolicy) -> Reason | None:
-    """A young account holding a large stock across its listings."""
+    """A young account holding a large stock across its listings (context).
+
+    When no active listing is of a brand the seller is not authorised for (a
+    new authorised shop stocking up, or unbranded goods), the score is
+    multiplied by ``young_account_authorised_factor``.
+    """
     if state.registered_minute is None:
         return None
     age_days = (state.last_minute - state.registered_minute) / DAY_MINUTES
@@ -175,11 +180,22 @@ def young_account_bulk_stock(state: SellerState, policy: SellerPolicy) -> Reason
         policy.young_account_score_min,
         policy.young_account_score_max,
     )
+    unauthorised = state.unauthorised_units()
+    message = f"Account registered {age_days:.0f} days ago holds {units} units in stock"
+    if unauthorised:
+        message += f", {unauthorised} of brands it is not authorised for"
+    else:
+        score = round(score * policy.young_account_authorised_factor, 1)
+        message += ", all unbranded or of brands it is authorised for"
     return Reason(
         rule=YOUNG_STOCK_RULE,
         score=score,
-        message=f"Account registered {age_days:.0f} days ago holds {units} units in stock",
-        evidence={"account_age_days": round(age_days, 1), "units_in_stock": units},
+        message=message,
+        evidence={
+            "account_age_days": round(age_days, 1),
+            "units_in_stock": units,
+            "unauthorised_units": unauthorised,
+        },
     )
 
 

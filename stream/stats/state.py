@@ -104,7 +104,11 @@ class ListingMemo(list[Any]):
     __slots__ = ()
 
     def __init__(self, data: list[Any] | None = None) -> None:
-        super().__init__(data if data is not None else [None, 0, 1, None, 0, 0, None])
+        if data is None:
+            data = list(MEMO_DEFAULTS)
+        elif len(data) < MEMO_FIELDS:  # written before a field was added: its default
+            data = [*data, *MEMO_DEFAULTS[len(data) :]]
+        super().__init__(data)
 
     declared_origin: str | None = _field(0, "Declared ship_from code.")
     quantity: int = _field(1, "Units in stock.")
@@ -113,6 +117,11 @@ class ListingMemo(list[Any]):
     alert_band: int = _field(4, "Band of the last listing-level alert (0: none).")
     alert_minute: int = _field(5, "Event minute of the last alert.")
     alert_event: str | None = _field(6, "Event id that triggered the last alert.")
+    unauthorised: int = _field(7, "1 if it is of a brand the seller is not authorised for.")
+
+
+MEMO_DEFAULTS: tuple[Any, ...] = (None, 0, 1, None, 0, 0, None, 0)
+MEMO_FIELDS = len(MEMO_DEFAULTS)
 
 
 @dataclass(slots=True)
@@ -367,3 +376,7 @@ class SellerState:
     def units_in_stock(self) -> int:
         """Units across the seller's active listings that are remembered."""
         return sum(m.quantity for m in self.listings.values() if m.active)
+
+    def unauthorised_units(self) -> int:
+        """Units in stock of active listings of brands the seller is not authorised for."""
+        return sum(m.quantity for m in self.listings.values() if m.active and m.unauthorised)

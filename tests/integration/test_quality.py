@@ -3,8 +3,11 @@
 The README's workflow: ``simulate --rate`` streams a labelled marketplace into
 the monitor's topics, ``alerts tail --json --from-beginning`` dumps the alerts,
 and ``evaluate --check`` holds them to the targets (precision >= 0.95, recall
->= 0.90, every legit scenario's false-positive rate <= 2%). The seed was never
-used while tuning the rules.
+>= 0.95, every legit scenario's false-positive rate <= 1% at high and <= 5% at
+medium). A smaller version of the README's 5,000-seller figure: 1,000 sellers at
+the realistic base rate of 1% fraud, every fraud and legit scenario present
+(disclaimers, compatible accessories, young authorised shops, replica kits and
+the frauds that abuse them). The seed was never used while tuning the rules.
 """
 
 from __future__ import annotations
@@ -20,12 +23,15 @@ from pathlib import Path
 import pytest
 
 from stream.settings import settings_env
+from stream.simulation import ALL_SCENARIOS
 from tests.integration.conftest import RunningMonitor
 
 pytestmark = pytest.mark.integration
 
-HELD_OUT_SEED = 20261122
-SIMULATION = ["--sellers", "200", "--days", "7", "--seed", str(HELD_OUT_SEED)]
+HELD_OUT_SEED = 20261205
+SIMULATION = [
+    "--sellers", "1000", "--days", "7", "--seed", str(HELD_OUT_SEED), "--fraud-rate", "0.01",
+]  # fmt: skip
 VALID = 'listing_monitor_events_total{outcome="valid",stream="%s"}'
 Start = Callable[..., RunningMonitor]
 
@@ -58,10 +64,10 @@ def test_simulated_marketplace_meets_the_quality_targets(
     run_cli(monitor, "simulate", *SIMULATION, "--out", str(files))
     total = count_lines(files / "listings.jsonl") + count_lines(files / "orders.jsonl")
     labels = tmp_path / "labels.json"
-    run_cli(monitor, "simulate", *SIMULATION, "--rate", "4000", "--labels", str(labels))
+    run_cli(monitor, "simulate", *SIMULATION, "--rate", "8000", "--labels", str(labels))
     assert json.loads(labels.read_text()) == json.loads((files / "labels.json").read_text())
 
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 300
     judged = 0.0
     while time.monotonic() < deadline:
         judged = monitor.metric(VALID % "listings") + monitor.metric(VALID % "orders")
@@ -79,11 +85,13 @@ def test_simulated_marketplace_meets_the_quality_targets(
     evaluation += ["--events", str(files)]
     report = json.loads(run_cli(monitor, *evaluation, "--json"))
     assert report["fraud_sellers"] >= 10
+    assert {s["scenario"] for s in report["scenarios"]} == set(ALL_SCENARIOS)
     assert report["precision"] >= 0.95, report
-    assert report["recall"] >= 0.90, report
+    assert report["recall"] >= 0.95, report
     for scenario in report["scenarios"]:
         if scenario["label"] == "legit":
-            assert scenario["false_positive_rate"] <= 0.02, scenario
+            assert scenario["false_positive_rate"] <= 0.01, scenario
+            assert scenario["false_positive_rate_medium"] <= 0.05, scenario
     assert report["median_events_to_flag"] is not None
     # the same verdict from the command a user runs in CI
     run_cli(monitor, *evaluation, "--check")

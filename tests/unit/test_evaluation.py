@@ -23,6 +23,7 @@ from stream.evaluation import (
     parse_labels,
     read_alerts,
     targets_met,
+    wilson_interval,
 )
 
 runner = CliRunner()
@@ -163,12 +164,41 @@ def test_targets_name_every_miss(run_dir: Path) -> None:
         load_labels(run_dir / "labels.json"), load_alerts(run_dir / "alerts.jsonl")
     )
     missed = targets_met(report)
-    assert len(missed) == 3
+    assert len(missed) == 5
     assert "precision 0.667" in missed[0]
     assert "recall 0.667" in missed[1]
-    assert "'putian_shop' is 50.0%" in missed[2]
+    # L2 is only on the watch list: no false positive at high, one at medium
+    assert "at medium of legit scenario 'brand_store' is 50.0% (1 of 2)" in missed[2]
+    assert "rate of legit scenario 'putian_shop' is 50.0%" in missed[3]
+    assert "at medium of legit scenario 'putian_shop' is 50.0%" in missed[4]
     # looser targets: all met
-    assert targets_met(report, precision=0.6, recall=0.6, max_fpr=0.5) == []
+    assert targets_met(report, precision=0.6, recall=0.6, max_fpr=0.5, max_fpr_medium=0.5) == []
+
+
+def test_medium_alerts_count_for_the_watch_list_rate(run_dir: Path) -> None:
+    report = compute_report(
+        load_labels(run_dir / "labels.json"), load_alerts(run_dir / "alerts.jsonl")
+    )
+    rows = {row.scenario: row for row in report.scenarios}
+    assert (rows["brand_store"].false_positive_rate, rows["brand_store"].watched) == (0.0, 1)
+    assert rows["brand_store"].false_positive_rate_medium == 0.5
+    assert rows["fake_memory"].watched == 1  # F3: watched, not flagged
+    assert rows["fake_memory"].false_positive_rate_medium is None
+    assert report.false_positive_rate_medium == 0.5  # L2 and L3 of 4 legit sellers
+
+
+def test_precision_and_recall_come_with_a_wilson_interval(run_dir: Path) -> None:
+    assert wilson_interval(0, 0) is None
+    low, high = wilson_interval(50, 50) or (0.0, 0.0)
+    assert (round(low, 3), high) == (0.929, 1.0)  # all 50 found: at least ~93%
+    low, high = wilson_interval(2, 3) or (0.0, 0.0)
+    assert 0.0 <= low < 2 / 3
+    assert 2 / 3 < high <= 1.0
+    report = compute_report(
+        load_labels(run_dir / "labels.json"), load_alerts(run_dir / "alerts.jsonl")
+    )
+    assert report.precision_interval == wilson_interval(2, 3)
+    assert report.recall_interval == wilson_interval(2, 3)
 
 
 def test_targets_met_by_a_perfect_run() -> None:
@@ -315,7 +345,7 @@ def test_cli_json_and_stdin(run_dir: Path) -> None:
     assert report["recall"] == pytest.approx(2 / 3)
     assert report["median_events_to_flag"] == 1.5
     assert report["malformed_alert_lines"] == 4
-    assert len(report["targets_missed"]) == 3
+    assert len(report["targets_missed"]) == 5
     fpr = {s["scenario"]: s["false_positive_rate"] for s in report["scenarios"]}
     assert fpr["putian_shop"] == 0.5
 

@@ -64,3 +64,33 @@ def test_catalog_brand_must_be_declared(tmp_path: Path) -> None:
     )
     with pytest.raises(RulesConfigError, match=r"missing from \[brands\]: Mystery"):
         load_rules(_write(tmp_path, text))
+
+
+def test_context_rules_must_name_known_rules(tmp_path: Path) -> None:
+    text = DEFAULT_RULES_FILE.read_text(encoding="utf-8").replace(
+        '"young_account_bulk_stock", "listing_velocity",',
+        '"young_acount_bulk_stock", "listing_velocity",',
+    )
+    with pytest.raises(RulesConfigError, match=r"evidence: unknown rules: young_acount_bulk_stock"):
+        load_rules(_write(tmp_path, text))
+
+
+def test_product_names_must_name_terms(tmp_path: Path) -> None:
+    text = DEFAULT_RULES_FILE.read_text(encoding="utf-8").replace('term = "1:1"', 'term = "1to1"')
+    with pytest.raises(RulesConfigError, match=r"product_names name terms not in terms: 1to1"):
+        load_rules(_write(tmp_path, text))
+
+
+def test_every_rule_that_gives_reasons_is_known_to_the_config() -> None:
+    """`[evidence] context_rules` is checked against KNOWN_RULES: keep it complete."""
+    from stream import detector
+    from stream.rules import config, listing_rules
+    from stream.stats import signals
+
+    declared = {
+        value
+        for module in (detector, listing_rules, signals)
+        for name, value in vars(module).items()
+        if name.endswith("_RULE") and isinstance(value, str)
+    }
+    assert declared == config.KNOWN_RULES

@@ -19,6 +19,8 @@ from typer.testing import CliRunner
 
 from schemas.events import parse_listing, parse_order
 from stream.cli import app
+from stream.rules import CompiledRules, load_rules
+from stream.rules.listing_rules import term_hits
 from stream.settings import Settings
 from stream.simulation import (
     ALL_SCENARIOS,
@@ -156,7 +158,8 @@ class View:
 
 @pytest.fixture(scope="module")
 def sim() -> Simulation:
-    return simulate(sellers=200, days=7, seed=1)
+    # 12 fraud sellers: one per fraud scenario and a second for each ring priority
+    return simulate(sellers=200, days=7, seed=1, fraud_share=0.06)
 
 
 @pytest.fixture(scope="module")
@@ -246,7 +249,7 @@ def test_first_event_of_each_seller_is_a_listing_with_its_profile(view: View) ->
 def test_fraud_share_and_every_scenario_present(sim: Simulation) -> None:
     labels = Counter(entry["label"] for entry in sim.labels.values())
     assert len(sim.labels) == 200
-    assert labels["fraud"] == 10
+    assert labels["fraud"] == 12
     counts = sim.scenario_counts()
     assert set(counts) == set(ALL_SCENARIOS)
     for entry in sim.labels.values():
@@ -460,6 +463,8 @@ def test_viral_seller_has_one_day_of_many_distinct_buyers(view: View) -> None:
 def test_honest_new_branded_listings_are_at_least_half_the_reference(view: View) -> None:
     checked = 0
     for scenario in LEGIT_SCENARIOS:
+        if scenario == "compatible_accessories":
+            continue  # their brand field names the accessory's maker, not a catalog brand
         for listing in view.listings(scenario):
             if listing.get("brand") and listing["condition"] == "new":
                 assert view.ratio(listing) >= 0.5, listing
@@ -474,10 +479,14 @@ def test_honest_new_branded_listings_are_at_least_half_the_reference(view: View)
         assert 0.245 <= view.ratio(listing) <= 0.605
 
 
-def test_legit_texts_have_no_vocabulary_term(view: View) -> None:
+def test_legit_texts_use_no_counterfeit_wording(view: View) -> None:
+    """Honest sellers deny terms ("非A货") and name products ("replica jersey"),
+    but the monitor's own reading finds no counterfeit wording in their texts."""
+    rules = CompiledRules.build(load_rules())
     for scenario in LEGIT_SCENARIOS:
         for listing in view.listings(scenario):
-            assert not vocabulary(texts(listing)), (scenario, listing["title"])
+            hits = term_hits(parse_listing(orjson.dumps(listing)), rules)[0]
+            assert not hits, (scenario, listing["title"], listing.get("description"))
 
 
 def test_honest_sellers_in_hot_spots_behave_normally(view: View) -> None:

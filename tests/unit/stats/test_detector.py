@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from schemas import Alert, ListingEvent, OrderEvent
-from stream.detector import Detector, DictSellerStore, Judgement
+from schemas import Alert, ListingEvent, OrderEvent, Reason
+from stream.detector import Detector, DictSellerStore, Judgement, assess
 from stream.rules import CompiledRules, load_rules
+from stream.stats.signals import seller_reasons
 
 START = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -313,3 +314,173 @@ def test_remembered_texts_are_bounded(detector: Detector, monkeypatch: pytest.Mo
     branded = detector.on_listing(listing(minutes=12, title="Cotton towel 9", brand="Nikee"))
     assert "misspelled_brand" not in {r.rule for r in plain.reasons}
     assert "misspelled_brand" in {r.rule for r in branded.reasons}
+
+
+# Evidence before severity --------------------------------------------------------
+
+
+def reason(rule: str, score: float) -> Reason:
+    return Reason(rule=rule, score=score, message=f"{rule} fired")
+
+
+def test_context_alone_never_reaches_high_however_much_adds_up() -> None:
+    rules = CompiledRules.build(load_rules())
+    context = [
+        reason("young_account_bulk_stock", 65.0),
+        reason("buyer_concentration", 60.0),
+        reason("hotspot_dispatch", 20.0),
+        reason("many_dispatch_points", 30.0),
+    ]
+    score, severity = assess(context, rules)
+    assert severity == "medium"
+    assert score < rules.config.severity.high
+    # one piece of evidence and the same context make a strong case
+    score, severity = assess([*context, reason("price_far_below_reference", 50.0)], rules)
+    assert severity == "critical"
+
+
+def young_shop(days: float, brands: list[str], region: dict[str, str]) -> dict[str, Any]:
+    return {
+        "registered_at": (START - timedelta(days=days)).isoformat(),
+        "registered_region": region,
+        "authorized_brands": brands,
+    }
+
+
+def test_a_new_authorised_shop_with_a_large_stock_is_not_flagged(detector: Detector) -> None:
+    shop = young_shop(9, ["Nike"], PUTIAN)
+    alerts: list[Alert] = []
+    for n in range(8):
+        judged = detector.on_listing(
+            listing(
+                n,
+                listing_id=f"L-{n}",
+                brand="Nike",
+                category="shoes/sneakers",
+                title="Nike Air Max 90 official store",
+                price=869.0,
+                quantity=450,
+                ship_from=PUTIAN,
+                seller=shop if n == 0 else None,
+            )
+        )
+        alerts += judged.alerts
+    for n in range(30):
+        alerts += detector.on_order(order(10 + n, listing_id=f"L-{n % 8}", ship_from=PUTIAN)).alerts
+    assert not [a for a in alerts if a.severity in ("high", "critical")]
+    state = detector.store.load("S-1")
+    [young] = [
+        r
+        for r in seller_reasons(state, detector.config.seller)
+        if r.rule == "young_account_bulk_stock"
+    ]
+    assert "3600 units in stock, all unbranded or of brands it is authorised for" in young.message
+    assert young.score <= detector.config.seller.young_account_score_max * 0.25
+
+
+def test_the_same_stock_of_an_unauthorised_brand_weighs_in_full(detector: Detector) -> None:
+    shop = young_shop(9, [], SHANGHAI)
+    for n in range(8):
+        detector.on_listing(
+            listing(
+                n,
+                listing_id=f"L-{n}",
+                brand="Nike",
+                category="shoes/sneakers",
+                title="Nike Air Max 90",
+                price=869.0,
+                quantity=450,
+                condition="used",  # not the unauthorised-bulk rule: only the stock speaks
+                seller=shop if n == 0 else None,
+            )
+        )
+    state = detector.store.load("S-1")
+    [young] = [
+        r
+        for r in seller_reasons(state, detector.config.seller)
+        if r.rule == "young_account_bulk_stock"
+    ]
+    assert young.score == detector.config.seller.young_account_score_max
+    assert "3600 of brands it is not authorised for" in young.message
+
+
+JERSEY: dict[str, Any] = {
+    "brand": "Adidas",
+    "category": "apparel/jerseys",
+    "title": "Adidas Real Madrid 24/25 home replica jersey",
+}
+
+
+def test_an_authorised_retailer_of_replica_jerseys_is_not_flagged(detector: Detector) -> None:
+    alerts: list[Alert] = []
+    for n in range(6):
+        judged = detector.on_listing(
+            listing(
+                n,
+                listing_id=f"L-{n}",
+                price=579.0,
+                seller={**PROFILE, "authorized_brands": ["Adidas"]} if n == 0 else None,
+                **JERSEY,
+            )
+        )
+        assert judged.reasons == []
+        alerts += judged.alerts
+    assert alerts == []
+
+
+def test_replica_jerseys_without_authorisation_are_context_and_cheap_ones_are_caught(
+    detector: Detector,
+) -> None:
+    honest = detector.on_listing(listing(price=579.0, seller=PROFILE, **JERSEY))
+    assert [r.rule for r in honest.reasons] == ["product_name_term"]
+    assert honest.alerts == []
+    fake = detector.on_listing(listing(5, listing_id="L-2", price=89.0, **JERSEY))
+    assert {r.rule for r in fake.reasons} == {"price_far_below_reference", "product_name_term"}
+    assert [a.severity for a in fake.alerts if a.level == "listing"] == ["high"]
+
+
+def test_a_young_shop_of_accessories_for_iphone_is_not_flagged(detector: Detector) -> None:
+    shop = young_shop(5, [], SHANGHAI)
+    alerts: list[Alert] = []
+    for n, title in enumerate(
+        [
+            "适用苹果 iPhone 16 手机壳 磁吸 防摔",
+            "Magnetic case for iPhone 16 Pro Max",
+            "兼容三星 Galaxy S25 充电器",
+        ]
+    ):
+        judged = detector.on_listing(
+            listing(
+                n,
+                listing_id=f"L-{n}",
+                title=title,
+                category="electronics/cases",
+                price=29.9,
+                quantity=800,
+                seller=shop if n == 0 else None,
+            )
+        )
+        assert judged.reasons == []
+        alerts += judged.alerts
+    assert alerts == []
+
+
+def test_disclaimers_raise_nothing_even_when_repeated(detector: Detector) -> None:
+    alerts: list[Alert] = []
+    for n, promise in enumerate(
+        ["正品保证 非A货", "No replicas, no fakes", "拒絕高仿", "bushi gaofang"]
+    ):
+        judged = detector.on_listing(
+            listing(
+                n,
+                listing_id=f"L-{n}",
+                brand="Nike",
+                category="shoes/sneakers",
+                title=f"Nike Air Max 90 {promise}",
+                price=899.0,
+                seller=PROFILE if n == 0 else None,
+            )
+        )
+        assert judged.reasons == []
+        alerts += judged.alerts
+    assert alerts == []
