@@ -11,7 +11,8 @@ import typer
 from kafka.errors import KafkaError
 from rich.table import Table
 
-from stream.bench import (
+from stream.cli._common import console, err_console, fail, load_settings
+from stream.devtools.bench.runner import (
     P99_TARGET_MS,
     RATIO_TARGET,
     BenchError,
@@ -19,8 +20,7 @@ from stream.bench import (
     BenchResult,
     run_bench,
 )
-from stream.cli._common import console, err_console, fail, load_settings
-from stream.kafka_local import LocalKafka, LocalKafkaError
+from stream.devtools.local_kafka import LocalKafka, LocalKafkaError
 
 
 def _interrupt(signum: int, frame: object) -> None:

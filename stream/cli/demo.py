@@ -14,14 +14,14 @@ import orjson
 import typer
 from kafka.errors import KafkaError
 
-from stream import processes
 from stream.cli._common import console, fail, load_settings
 from stream.cli.alerts import follow_batches, print_alert
-from stream.cli.produce import Pacer, new_producer
-from stream.kafka_admin import ensure_topics, group_members, monitor_topics
-from stream.kafka_local import LocalKafka, LocalKafkaError
-from stream.sample import sample_marketplace
+from stream.devtools import processes
+from stream.devtools.local_kafka import LocalKafka, LocalKafkaError
+from stream.devtools.pacing import Pacer
+from stream.devtools.sample import sample_marketplace
 from stream.settings import Settings
+from stream.topology.kafka_admin import ensure_topics, group_members, monitor_topics, new_producer
 
 
 def worker_died(worker: subprocess.Popen[bytes], log_path: Path) -> NoReturn:

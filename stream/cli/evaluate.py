@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from stream.cli._common import console, err_console, fail
-from stream.evaluation import (
+from stream.devtools.evaluation import (
     AlertLoad,
     EvaluationReport,
     EventLoad,
@@ -118,10 +118,10 @@ def render_report(report: EvaluationReport) -> None:
 def _judge_simulation(
     sellers: int, days: float, seed: int, fraud_rate: float, rules_file: Path | None
 ) -> tuple[dict[str, SellerLabel], AlertLoad, EventLoad]:
-    """Simulate a marketplace and judge it in-process (see :mod:`stream.replay`)."""
+    """Simulate a marketplace and judge it in-process (see :mod:`stream.devtools.replay`)."""
     # imported here: the simulator and the replay are only needed in this mode
-    from stream.replay import event_load, replay
-    from stream.simulation.generator import simulate as run_simulation
+    from stream.devtools.replay import event_load, replay
+    from stream.devtools.simulation.generator import simulate as run_simulation
 
     try:
         rules = CompiledRules.build(load_rules(rules_file))

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from stream.cli._common import console, fail, load_settings
-from stream.kafka_local import LocalKafka, LocalKafkaError
+from stream.devtools.local_kafka import LocalKafka, LocalKafkaError
 
 kafka_app = typer.Typer(
     help=(

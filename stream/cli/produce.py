@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, BinaryIO
@@ -22,17 +21,10 @@ from rich.progress import (
 )
 
 from stream.cli._common import console, fail, load_settings
+from stream.devtools.pacing import Pacer
+from stream.topology.kafka_admin import new_producer
 
-
-def new_producer(bootstrap: str) -> KafkaProducer:
-    """A producer that waits for the broker's acknowledgement of every message."""
-    return KafkaProducer(
-        bootstrap_servers=bootstrap.split(","),
-        client_id="listing-monitor-cli",
-        acks="all",
-        linger_ms=5,
-        retries=5,
-    )
+__all__ = ["Pacer", "event_key", "new_producer", "read_lines", "send_all"]
 
 
 def event_key(line: bytes, key_field: str) -> bytes | None:
@@ -58,22 +50,6 @@ def read_lines(source: BinaryIO) -> Iterator[bytes]:
         stripped = line.strip()
         if stripped:
             yield stripped
-
-
-class Pacer:
-    """Spaces sends evenly at ``rate`` per second (no pacing when rate is None)."""
-
-    def __init__(self, rate: float | None) -> None:
-        self.interval = 1.0 / rate if rate else 0.0
-        self.next_at = time.monotonic()
-
-    def wait(self) -> None:
-        if not self.interval:
-            return
-        self.next_at += self.interval
-        delay = self.next_at - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
 
 
 def send_all(

@@ -22,11 +22,12 @@ from rich.progress import (
 from rich.table import Table
 
 from stream.cli._common import console, fail, load_settings
-from stream.cli.produce import Pacer, new_producer
-from stream.simulation.generator import Simulation
-from stream.simulation.generator import simulate as run_simulation
-from stream.simulation.io import write_labels, write_simulation
-from stream.simulation.scenarios import ALL_SCENARIOS, SCENARIOS
+from stream.devtools.pacing import Pacer
+from stream.devtools.simulation.generator import Simulation
+from stream.devtools.simulation.generator import simulate as run_simulation
+from stream.devtools.simulation.io import write_labels, write_simulation
+from stream.devtools.simulation.scenarios import ALL_SCENARIOS, SCENARIOS
+from stream.topology.kafka_admin import new_producer
 
 
 def _start(value: str | None) -> datetime | None:

@@ -8,15 +8,15 @@ import typer
 from kafka.errors import KafkaError
 
 from stream.cli._common import console, fail, load_settings
-from stream.kafka_admin import ensure_topics, monitor_topics
 from stream.rules import RulesConfigError
 from stream.settings import Settings
+from stream.topology.kafka_admin import ensure_topics, monitor_topics
 
 
 def run_worker(settings: Settings) -> None:
     """Create missing topics, then run the monitor's Faust worker until stopped."""
-    from stream.app import create_app, tune_gc  # heavy imports: only when a worker runs
-    from stream.shutdown import BoundedWorker
+    from stream.topology.app import create_app, tune_gc  # heavy imports: only when a worker runs
+    from stream.topology.shutdown import BoundedWorker
 
     try:
         monitor = create_app(settings)

@@ -435,7 +435,7 @@ def text_reasons(
 def evaluate_listing(listing: ListingEvent, rules: CompiledRules) -> list[Reason]:
     """Run the stateless listing rules; return the reasons that fired, strongest first.
 
-    The worker's :class:`stream.detector.Detector` runs the same text rules and
+    The worker's :class:`stream.pipeline.detector.Detector` runs the same text rules and
     compares prices to learned references instead of the bare catalog.
     """
     if listing.event_type == "listing_removed":

@@ -23,10 +23,10 @@ import pytest
 from kafka import KafkaProducer
 
 from stream.cli.alerts import follow_batches
-from stream.kafka_admin import delete_topics, ensure_topics, group_members, monitor_topics
-from stream.kafka_local import LocalKafka
-from stream.processes import free_port, spawn, stop
+from stream.devtools.local_kafka import LocalKafka
+from stream.devtools.processes import free_port, spawn, stop
 from stream.settings import Settings
+from stream.topology.kafka_admin import delete_topics, ensure_topics, group_members, monitor_topics
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 import pytest
 
-from stream.kafka_admin import admin_client
+from stream.topology.kafka_admin import admin_client
 
 pytestmark = pytest.mark.integration
 

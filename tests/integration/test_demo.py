@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from stream.kafka_local import LocalKafka
-from stream.processes import free_port
+from stream.devtools.local_kafka import LocalKafka
+from stream.devtools.processes import free_port
 from stream.settings import Settings
 
 pytestmark = pytest.mark.integration

@@ -21,8 +21,8 @@ from kafka import KafkaProducer
 from prometheus_client import CollectorRegistry
 
 from schemas import DeadLetter
-from stream.metrics import MonitorMetrics
-from stream.processor import EventProcessor, Origin
+from stream.pipeline.metrics import MonitorMetrics
+from stream.pipeline.processor import EventProcessor, Origin
 from stream.rules import CompiledRules, load_rules
 from stream.stats.store import CachedSellerStore
 from tests.hostile import Hostile, Kind, contract_events, hostile_messages, listing

@@ -6,10 +6,10 @@ import uuid
 
 import pytest
 
-from stream.kafka_admin import delete_topics, ensure_topics, group_members
-from stream.kafka_local import LocalKafka
-from stream.processes import free_port
+from stream.devtools.local_kafka import LocalKafka
+from stream.devtools.processes import free_port
 from stream.settings import Settings
+from stream.topology.kafka_admin import delete_topics, ensure_topics, group_members
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,7 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient
 
-from stream.kafka_local import LocalKafka, LocalKafkaError
+from stream.devtools.local_kafka import LocalKafka, LocalKafkaError
 from stream.settings import Settings
 
 pytestmark = pytest.mark.integration

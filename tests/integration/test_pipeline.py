@@ -57,7 +57,7 @@ def test_listing_far_below_reference_gives_exactly_one_alert(start_monitor: Star
     assert "32000 CNY" in alert.reasons[0].message
     # nothing else follows
     assert len(monitor.alerts(2, timeout=3)) == 1
-    # the fetch-wait fix found the fetcher of this Faust and aiokafka (see stream.app)
+    # the fetch-wait fix found the fetcher of this Faust and aiokafka (see stream.topology.app)
     assert "could not shorten the fetch wait" not in monitor.log_path.read_text()
 
 

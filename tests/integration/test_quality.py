@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from stream.devtools.simulation import ALL_SCENARIOS
 from stream.settings import settings_env
-from stream.simulation import ALL_SCENARIOS
 from tests.integration.conftest import RunningMonitor
 
 pytestmark = pytest.mark.integration

@@ -20,9 +20,9 @@ import pytest
 from kafka import KafkaProducer
 
 from stream.cli.alerts import follow_batches
-from stream.kafka_admin import group_lag, group_members
-from stream.processes import free_port
-from stream.simulation.generator import simulate
+from stream.devtools.processes import free_port
+from stream.devtools.simulation.generator import simulate
+from stream.topology.kafka_admin import group_lag, group_members
 from tests.integration.conftest import LISTINGS_VALID, ORDERS_VALID, RunningMonitor
 
 pytestmark = pytest.mark.integration

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from stream.kafka_admin import group_members
+from stream.topology.kafka_admin import group_members
 from tests.integration.conftest import LISTINGS_VALID, ORDERS_VALID, RunningMonitor
 
 pytestmark = pytest.mark.integration

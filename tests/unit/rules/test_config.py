@@ -83,7 +83,7 @@ def test_product_names_must_name_terms(tmp_path: Path) -> None:
 
 def test_every_rule_that_gives_reasons_is_known_to_the_config() -> None:
     """`[evidence] context_rules` is checked against KNOWN_RULES: keep it complete."""
-    from stream import detector
+    from stream.pipeline import detector
     from stream.rules import config, listing_rules
     from stream.stats import signals
 

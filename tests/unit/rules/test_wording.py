@@ -7,9 +7,9 @@ from collections.abc import Callable
 import pytest
 
 from schemas import ListingEvent
+from stream.devtools.simulation.scenarios import full_width
 from stream.rules import CompiledRules
 from stream.rules.listing_rules import listing_brand, term_hits, text_reasons
-from stream.simulation.scenarios import full_width
 
 Make = Callable[..., ListingEvent]
 

@@ -1,0 +1,2 @@
+"""``listing-monitor bench``: the full worker against a bare Faust agent (``baseline``),
+through the real broker (``runner``)."""

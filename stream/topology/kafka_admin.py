@@ -1,0 +1,148 @@
+"""Kafka administration with kafka-python: the monitor's topics and consumer group,
+and the producer the CLI and the tooling send events with."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Mapping
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import (
+    CoordinatorNotAvailableError,
+    KafkaError,
+    NodeNotReadyError,
+    TopicAlreadyExistsError,
+)
+
+from stream.settings import Settings
+
+
+def monitor_topics(settings: Settings) -> list[str]:
+    """The four topics the monitor reads and writes."""
+    return [
+        settings.listings_topic,
+        settings.orders_topic,
+        settings.alerts_topic,
+        settings.dead_letter_topic,
+    ]
+
+
+def admin_client(bootstrap: str, timeout_ms: int = 10_000) -> KafkaAdminClient:
+    """An admin client for ``bootstrap`` (comma-separated host:port list)."""
+    return KafkaAdminClient(
+        bootstrap_servers=bootstrap.split(","),
+        client_id="listing-monitor-admin",
+        request_timeout_ms=timeout_ms,
+    )
+
+
+def ensure_topics(
+    bootstrap: str,
+    names: Iterable[str],
+    partitions: int = 1,
+    config: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Create the topics that do not exist yet; return the names created.
+
+    Args:
+        bootstrap: Comma-separated broker addresses.
+        names: Topic names.
+        partitions: Partitions of each topic created.
+        config: Topic configuration of each topic created (existing topics keep theirs).
+
+    Raises:
+        kafka.errors.KafkaError: when the broker cannot be reached or refuses.
+    """
+    client = admin_client(bootstrap)
+    try:
+        existing = set(client.list_topics())
+        missing = [n for n in dict.fromkeys(names) if n not in existing]
+        if missing:
+            # another worker may create them concurrently: fine
+            with contextlib.suppress(TopicAlreadyExistsError):
+                client.create_topics(
+                    [
+                        NewTopic(
+                            n,
+                            num_partitions=partitions,
+                            replication_factor=1,
+                            topic_configs=dict(config or {}),
+                        )
+                        for n in missing
+                    ]
+                )
+        return missing
+    finally:
+        client.close()
+
+
+def delete_topics(bootstrap: str, names: Iterable[str]) -> None:
+    """Delete topics, ignoring those that do not exist."""
+    client = admin_client(bootstrap)
+    try:
+        existing = set(client.list_topics())
+        doomed = [n for n in names if n in existing]
+        if doomed:
+            with contextlib.suppress(KafkaError):  # best effort: used in cleanup
+                client.delete_topics(doomed)
+    finally:
+        client.close()
+
+
+def group_lag(bootstrap: str, group_id: str, topics: Iterable[str]) -> int:
+    """Messages of ``topics`` the group has not committed yet (end offset minus committed).
+
+    A partition the group never committed counts from its beginning.
+    """
+    client = admin_client(bootstrap)
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap.split(","), client_id="listing-monitor-lag"
+    )
+    try:
+        committed = client.list_group_offsets({group_id: None}).get(group_id, {})
+        partitions = [
+            TopicPartition(topic, partition)
+            for topic in topics
+            for partition in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        beginnings = consumer.beginning_offsets(partitions)
+        ends = consumer.end_offsets(partitions)
+        lag = 0
+        for tp in partitions:
+            done = committed.get(tp)
+            start = done.offset if done is not None and done.offset >= 0 else beginnings[tp]
+            lag += max(0, ends[tp] - start)
+        return lag
+    finally:
+        consumer.close()
+        client.close()
+
+
+def group_members(bootstrap: str, group_id: str) -> tuple[str, set[str]]:
+    """The state of a consumer group and the ids of its members.
+
+    Returns:
+        ``(state, member_ids)``; a group that does not exist is ``("Dead", set())``,
+        and ``("Unavailable", set())`` while a new broker has no group coordinator yet.
+    """
+    client = admin_client(bootstrap)
+    try:
+        info = client.describe_groups([group_id]).get(group_id, {})
+    except (CoordinatorNotAvailableError, NodeNotReadyError):
+        return "Unavailable", set()
+    finally:
+        client.close()
+    members = {str(m["member_id"]) for m in info.get("members", [])}
+    return str(info.get("group_state", "Dead")), members
+
+
+def new_producer(bootstrap: str) -> KafkaProducer:
+    """A producer that waits for the broker's acknowledgement of every message."""
+    return KafkaProducer(
+        bootstrap_servers=bootstrap.split(","),
+        client_id="listing-monitor-cli",
+        acks="all",
+        linger_ms=5,
+        retries=5,
+    )

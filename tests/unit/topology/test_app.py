@@ -1,0 +1,131 @@
+"""The topology builds from settings without touching Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+
+import faust
+import pytest
+
+from stream.devtools.bench.baseline import create_baseline_app
+from stream.settings import Settings
+from stream.topology.app import FETCH_MAX_WAIT_MS, broker_urls, create_app, tune_gc
+
+
+def test_topology_is_declared(tmp_path: Path) -> None:
+    monitor = create_app(Settings(home=tmp_path, kafka_bootstrap="h1:9092,h2:9092"))
+    app = monitor.app
+    assert [agent.name for agent in app.agents.values()] == ["judge-events"]
+    assert {"seller-state", "reference-prices"} <= set(app.tables)
+    table = app.tables["seller-state"]
+    assert table.use_partitioner
+    assert table.changelog_topic.get_topic_name() == "listing-monitor-seller-state-changelog"
+    assert app.conf.processing_guarantee.value == "at_least_once"
+    assert monitor.rules.version
+
+
+def test_broker_urls() -> None:
+    assert broker_urls("h1:9092, h2:9093") == "kafka://h1:9092;kafka://h2:9093"
+
+
+def fake_consumer(**thread: object) -> SimpleNamespace:
+    """Faust's consumer as far as the app reaches into it once partitions are assigned."""
+
+    async def on_partitions_revoked(revoked: set[object]) -> None:
+        return None
+
+    async def wait_empty() -> None:
+        return None
+
+    async def perform_seek() -> None:
+        return None
+
+    return SimpleNamespace(
+        _thread=SimpleNamespace(**thread),
+        ack=lambda message: True,
+        on_partitions_revoked=on_partitions_revoked,
+        wait_empty=wait_empty,
+        resume_partitions=lambda tps: None,
+        perform_seek=perform_seek,
+        threadsafe_partitions_revoked=None,
+    )
+
+
+class FakeAiokafkaProducer:
+    """aiokafka's producer as far as the app asks it for topic metadata."""
+
+    def __init__(self) -> None:
+        self.topics: list[str] = []
+
+    async def partitions_for(self, topic: str) -> set[int]:
+        self.topics.append(topic)
+        return {0}
+
+
+def fake_producer() -> SimpleNamespace:
+    aiokafka_producer = FakeAiokafkaProducer()
+    return SimpleNamespace(_ensure_producer=lambda: aiokafka_producer)
+
+
+def _fetch_wait_after_assignment(app: faust.App) -> int:
+    """The fetch wait the app leaves on a consumer that Faust built with 1,500 ms."""
+    fetcher = SimpleNamespace(_fetch_max_wait_ms=1500)  # aiokafka's Fetcher, as Faust builds it
+    app._consumer = fake_consumer(_consumer=SimpleNamespace(_fetcher=fetcher))
+    app._producer = fake_producer()
+    asyncio.run(app.on_partitions_assigned.send(set()))
+    return int(fetcher._fetch_max_wait_ms)
+
+
+def test_assigned_partitions_shorten_the_brokers_fetch_wait(tmp_path: Path) -> None:
+    """Faust's fixed 1.5 s fetch wait is cut once the consumer runs (see shorten_fetch_wait)."""
+    app = create_app(Settings(home=tmp_path)).app
+    assert _fetch_wait_after_assignment(app) == FETCH_MAX_WAIT_MS == 100
+
+
+def test_assigned_partitions_fetch_the_changelogs_metadata(tmp_path: Path) -> None:
+    """A state write needs the changelog's partitions: known before the first one."""
+    app = create_app(Settings(home=tmp_path)).app
+    _fetch_wait_after_assignment(app)
+    assert app._producer._ensure_producer().topics == [
+        "listing-monitor-seller-state-changelog",
+        "listing-monitor-reference-prices-changelog",
+    ]
+
+
+def test_a_consumer_faust_no_longer_builds_is_refused_at_start(tmp_path: Path) -> None:
+    app = create_app(Settings(home=tmp_path)).app
+    app._consumer = SimpleNamespace(_thread=SimpleNamespace(_consumer=SimpleNamespace()))
+    app._producer = fake_producer()
+    with pytest.raises(RuntimeError, match="cannot guard its commits"):
+        asyncio.run(app.on_partitions_assigned.send(set()))
+
+
+def test_baseline_gets_the_same_fetch_wait(tmp_path: Path) -> None:
+    app = create_baseline_app(Settings(home=tmp_path))
+    assert _fetch_wait_after_assignment(app) == FETCH_MAX_WAIT_MS
+
+
+def test_a_consumer_without_the_fetcher_is_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(Settings(home=tmp_path)).app
+    app._consumer = fake_consumer(_consumer=SimpleNamespace())
+    app._producer = fake_producer()
+    with caplog.at_level(logging.WARNING, logger="stream.topology.app"):
+        asyncio.run(app.on_partitions_assigned.send(set()))
+    assert "could not shorten the fetch wait to 100 ms" in caplog.text
+
+
+def test_tune_gc_collects_the_oldest_generation_less_often() -> None:
+    before = gc.get_threshold()
+    try:
+        tune_gc()
+        young, middle, oldest = gc.get_threshold()
+        assert (young, middle) == before[:2]  # young garbage as often as before
+        assert oldest == 100 > before[2]
+    finally:
+        gc.set_threshold(*before)
