@@ -22,7 +22,7 @@ from schemas import Alert
 from stream.devtools.evaluation import AlertLoad, AlertRecord, EventLoad, EventRef
 from stream.devtools.simulation.generator import Simulation
 from stream.pipeline.metrics import MonitorMetrics
-from stream.pipeline.processor import EventProcessor, Origin
+from stream.pipeline.processor import EventProcessor, Source
 from stream.rules import CompiledRules
 
 PROGRESS_EVERY = 10_000
@@ -81,12 +81,12 @@ def replay(
     result = Replay()
     for index, (stream, event) in enumerate(sim.events):
         now[0] = arrivals[index]
-        origin = Origin(stream, 0, index, None)
+        source = Source(stream, 0, index, None)
         raw = orjson.dumps(event)
         if stream == "listings":
-            outcome = processor.on_listing(raw, origin)
+            outcome = processor.on_listing(raw, source)
         else:
-            outcome = processor.on_order(raw, origin)
+            outcome = processor.on_order(raw, source)
         result.alerts.extend(outcome.alerts)
         result.dead_letters += outcome.dead_letter is not None
         result.events += 1

@@ -25,6 +25,7 @@ from stream.pipeline.policy import (
 from stream.rules.listing_rules import (
     PRODUCT_NAME_RULE,
     CompiledRules,
+    PriceCheck,
     compare_price,
     listing_brand,
     price_reason,
@@ -33,7 +34,7 @@ from stream.rules.listing_rules import (
 from stream.stats.places import different_region, location_code, within
 from stream.stats.reference import ReferenceBook
 from stream.stats.signals import seller_reasons
-from stream.stats.state import DAY_MINUTES, Counter, SellerState
+from stream.stats.state import DAY_MINUTES, Counter, ListingMemo, SellerState
 
 UNAUTHORISED_RULE = "new_seller_bulk_unauthorised_brand"
 HOTSPOT_LISTING_RULE = "hotspot_region"
@@ -89,6 +90,24 @@ class Judgement:
     reasons: list[Reason] = field(default_factory=list)
     counted: bool = True
     suppressed: int = 0
+
+
+@dataclass(frozen=True)
+class ListingFindings:
+    """What the per-listing rules found in one listing, and what it scores."""
+
+    brand: str | None
+    check: PriceCheck | None
+    authorised: bool
+    origin: str | None
+    reasons: list[Reason]
+    score: float
+    severity: Severity | None
+    evidence: bool
+
+    @property
+    def band(self) -> int:
+        return BANDS[self.severity]
 
 
 class Detector:
@@ -339,112 +358,159 @@ class Detector:
 
     def on_listing(self, listing: ListingEvent) -> Judgement:
         """Judge a listing event and fold it into the seller's statistics."""
-        seller_id = listing.seller_id
-        state = self.store.load(seller_id)
-        minute = to_minute(listing.event_time)
-        self.watermark = max(self.watermark, minute)
+        state = self.store.load(listing.seller_id)
+        minute = self._clock_in(listing.event_time)
         replay = not state.first_sight(listing.event_id)
         self._update_profile(state, listing)
         judgement = Judgement()
-
         if listing.event_type == "listing_removed":
-            memo = state.listings.get(listing.listing_id)
-            if memo is not None and not replay:
-                memo.active = 0
+            self._remove_listing(state, listing, minute, replay)
+        else:
+            findings = self._listing_findings(listing, state, minute)
+            judgement.reasons = findings.reasons
+            memo = state.listing(listing.listing_id)
             if not replay:
-                state.advance(minute, self.lateness)
-            self.store.save(seller_id, state)
-            return judgement
+                judgement.counted = self._count_listing(state, memo, listing, findings, minute)
+                if judgement.counted and not findings.reasons:
+                    self._learn_price(listing, findings.brand, state, minute)
+            covered = self._listing_alert(memo, listing, findings, minute, judgement)
+            significant = self._moves_seller_signals(state, listing, findings, minute)
+            self._judge_seller(
+                state, listing.seller_id, listing.event_id, listing.event_time, minute,
+                judgement, covered, significant,
+            )  # fmt: skip
+        self.store.save(listing.seller_id, state)
+        return judgement
 
+    # ------------------------------------------------------- listing steps
+
+    def _clock_in(self, moment: datetime) -> int:
+        """The event's minute; the watermark follows the latest one seen."""
+        minute = to_minute(moment)
+        self.watermark = max(self.watermark, minute)
+        return minute
+
+    def _remove_listing(
+        self, state: SellerState, listing: ListingEvent, minute: int, replay: bool
+    ) -> None:
+        """A removed listing's stock no longer counts."""
+        if replay:
+            return
+        memo = state.listings.get(listing.listing_id)
+        if memo is not None:
+            memo.active = 0
+        state.advance(minute, self.lateness)
+
+    def _listing_findings(
+        self, listing: ListingEvent, state: SellerState, minute: int
+    ) -> ListingFindings:
+        """Every per-listing rule, with the seller's authorisation and age: the reasons."""
         brand, words = self._read_text(listing)
-        reasons: list[Reason] = []
         check = compare_price(listing, brand, self.rules.catalog, self.references)
-        if check is not None:
-            reason = price_reason(listing, check, self.config.price, self.rules.catalog.currency)
-            if reason is not None:
-                reasons.append(reason)
         authorised = self._authorised(state, brand)
-        # a product name (a "replica" kit) says nothing when the seller may sell the brand
-        reasons.extend(r for r in words if not (authorised and r.rule == PRODUCT_NAME_RULE))
-        unauthorised = self._unauthorised_bulk(listing, brand, state, minute)
-        if unauthorised is not None:
-            reasons.append(unauthorised)
         origin = location_code(listing.ship_from)
-        region = self._hotspot_region(listing.category, origin)
-        if region is not None:
-            reasons.append(
-                Reason(
-                    rule=HOTSPOT_LISTING_RULE,
-                    score=self.config.hotspot.score,
-                    message=(
-                        f"Ships from {origin}, a counterfeit hot-spot region ({region}) for "
-                        f"{listing.category}"
-                    ),
-                    evidence={"ship_from": origin, "region": region},
-                )
-            )
-        reasons.sort(key=lambda r: r.score, reverse=True)
-        judgement.reasons = reasons
+        found = [
+            price_reason(listing, check, self.config.price, self.rules.catalog.currency)
+            if check is not None
+            else None,
+            # a product name (a "replica" kit) says nothing when the seller may sell the brand
+            *(r for r in words if not (authorised and r.rule == PRODUCT_NAME_RULE)),
+            self._unauthorised_bulk(listing, brand, state, minute),
+            self._hotspot_reason(listing.category, origin),
+        ]
+        reasons = sorted((r for r in found if r is not None), key=lambda r: r.score, reverse=True)
         score, severity = assess(reasons, self.rules)
-        band = BANDS[severity]
-        evidence = has_evidence(reasons, self.rules)
+        return ListingFindings(
+            brand, check, authorised, origin, reasons, score, severity,
+            has_evidence(reasons, self.rules),
+        )  # fmt: skip
 
-        if not replay:
-            judgement.counted = state.advance(minute, self.lateness)
-        memo = state.listing(listing.listing_id)
-        if not replay:
-            memo.declared_origin = origin or memo.declared_origin
-            memo.quantity = listing.quantity if listing.quantity is not None else memo.quantity
-            memo.category = listing.category
-            memo.active = 1
-            memo.unauthorised = 0 if authorised else 1
-            if judgement.counted:
-                state.add(minute, Counter.LISTINGS)
-                if brand is not None:
-                    state.add(minute, Counter.BRANDED)
-                if check is not None and listing.condition == "new":
-                    state.add_price_ratio(minute, check.ratio)
-                flagged = band >= BANDS["medium"] and evidence
-                if flagged and memo.alert_band == 0:  # count each listing once
-                    state.add(minute, Counter.FLAGGED_LISTINGS)
+    def _hotspot_reason(self, category: str | None, origin: str | None) -> Reason | None:
+        region = self._hotspot_region(category, origin)
+        if region is None:
+            return None
+        return Reason(
+            rule=HOTSPOT_LISTING_RULE,
+            score=self.config.hotspot.score,
+            message=f"Ships from {origin}, a counterfeit hot-spot region ({region}) for {category}",
+            evidence={"ship_from": origin, "region": region},
+        )
 
-        listing_alert_band = 0
-        if not replay and judgement.counted and not reasons:
-            self._learn_price(listing, brand, state, minute)
+    def _count_listing(
+        self,
+        state: SellerState,
+        memo: ListingMemo,
+        listing: ListingEvent,
+        findings: ListingFindings,
+        minute: int,
+    ) -> bool:
+        """Fold the listing into the seller's statistics; False if too late to count."""
+        counted = state.advance(minute, self.lateness)
+        memo.declared_origin = findings.origin or memo.declared_origin
+        memo.quantity = listing.quantity if listing.quantity is not None else memo.quantity
+        memo.category = listing.category
+        memo.active = 1
+        memo.unauthorised = 0 if findings.authorised else 1
+        if not counted:
+            return False
+        state.add(minute, Counter.LISTINGS)
+        if findings.brand is not None:
+            state.add(minute, Counter.BRANDED)
+        if findings.check is not None and listing.condition == "new":
+            state.add_price_ratio(minute, findings.check.ratio)
+        flagged = findings.band >= BANDS["medium"] and findings.evidence
+        if flagged and memo.alert_band == 0:  # count each listing once
+            state.add(minute, Counter.FLAGGED_LISTINGS)
+        return True
 
-        if severity is not None:
-            if should_alert(
-                band,
-                memo.alert_band,
-                memo.alert_minute,
-                memo.alert_event,
-                minute,
+    def _listing_alert(
+        self,
+        memo: ListingMemo,
+        listing: ListingEvent,
+        findings: ListingFindings,
+        minute: int,
+        judgement: Judgement,
+    ) -> int:
+        """The listing-level alert, unless suppressed; returns the band it covers (0: none)."""
+        if findings.severity is None:
+            return 0
+        if not should_alert(
+            findings.band,
+            memo.alert_band,
+            memo.alert_minute,
+            memo.alert_event,
+            minute,
+            listing.event_id,
+            self.cooldown,
+        ):
+            judgement.suppressed += 1
+            return 0
+        memo.alert_band, memo.alert_minute = findings.band, minute
+        memo.alert_event = listing.event_id
+        judgement.alerts.append(
+            self._alert(
+                "listing",
+                listing.seller_id,
+                listing.listing_id,
                 listing.event_id,
-                self.cooldown,
-            ):
-                memo.alert_band, memo.alert_minute = band, minute
-                memo.alert_event = listing.event_id
-                listing_alert_band = band
-                judgement.alerts.append(
-                    self._alert(
-                        "listing",
-                        seller_id,
-                        listing.listing_id,
-                        listing.event_id,
-                        listing.event_time,
-                        score,
-                        severity,
-                        reasons,
-                    )
-                )
-            else:
-                judgement.suppressed += 1
+                listing.event_time,
+                findings.score,
+                findings.severity,
+                findings.reasons,
+            )
+        )
+        return findings.band
 
-        # What can move a strong seller signal now: evidence, a new profile, or
-        # bulk stock on a young account. Context and ordinary listings wait for
-        # the periodic re-read.
-        significant = (
-            evidence
+    def _moves_seller_signals(
+        self, state: SellerState, listing: ListingEvent, findings: ListingFindings, minute: int
+    ) -> bool:
+        """Whether the seller signals must be read now, not at the periodic re-read.
+
+        Evidence, a new profile, or bulk stock on a young account can move a
+        strong signal; context and ordinary listings wait.
+        """
+        return (
+            findings.evidence
             or listing.seller is not None
             or (
                 (listing.quantity or 0) >= self.config.unauthorised_brand.min_quantity
@@ -452,40 +518,43 @@ class Detector:
                 and minute - state.registered_minute < self.young_minutes
             )
         )
-        seller_alert, suppressed = self._seller_alert(
-            seller_id,
-            state,
-            listing.event_id,
-            listing.event_time,
-            minute,
-            listing_alert_band,
-            significant,
+
+    def _judge_seller(
+        self,
+        state: SellerState,
+        seller_id: str,
+        event_id: str,
+        event_time: datetime,
+        minute: int,
+        judgement: Judgement,
+        covered_band: int = 0,
+        significant: bool = True,
+    ) -> None:
+        """The seller-level step of any event: its alert (or suppression) into ``judgement``."""
+        alert, suppressed = self._seller_alert(
+            seller_id, state, event_id, event_time, minute, covered_band, significant
         )
-        if seller_alert is not None:
-            judgement.alerts.append(seller_alert)
+        if alert is not None:
+            judgement.alerts.append(alert)
         judgement.suppressed += int(suppressed)
-        self.store.save(seller_id, state)
-        return judgement
+
+    # -------------------------------------------------------------- orders
 
     def on_order(self, order: OrderEvent) -> Judgement:
         """Fold an order, refund or dispute into the seller's statistics and judge the seller."""
-        seller_id = order.seller_id
-        state = self.store.load(seller_id)
-        minute = to_minute(order.event_time)
-        self.watermark = max(self.watermark, minute)
+        state = self.store.load(order.seller_id)
+        minute = self._clock_in(order.event_time)
         judgement = Judgement()
         if state.first_sight(order.event_id):
             judgement.counted = state.advance(minute, self.lateness, stream=1)
             if judgement.counted:
                 self._count_order(state, order, minute, judgement)
         significant = order.event_type != "order_placed" or bool(judgement.reasons)
-        seller_alert, suppressed = self._seller_alert(
-            seller_id, state, order.event_id, order.event_time, minute, significant=significant
-        )
-        if seller_alert is not None:
-            judgement.alerts.append(seller_alert)
-        judgement.suppressed += int(suppressed)
-        self.store.save(seller_id, state)
+        self._judge_seller(
+            state, order.seller_id, order.event_id, order.event_time, minute,
+            judgement, significant=significant,
+        )  # fmt: skip
+        self.store.save(order.seller_id, state)
         return judgement
 
     def _count_order(

@@ -54,7 +54,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Origin(NamedTuple):
+class Source(NamedTuple):
     """Where an input message came from (a tuple: built for every event, cheaply)."""
 
     topic: str
@@ -109,7 +109,7 @@ def copy_bytes(data: bytes, cap: int) -> tuple[str, Literal["utf-8", "base64"], 
 
 
 def make_dead_letter(
-    origin: Origin,
+    source: Source,
     error: str,
     payload: bytes | None,
     now: datetime,
@@ -121,21 +121,21 @@ def make_dead_letter(
     and what identifies the whole original (size, SHA-256, topic/partition/offset)."""
     data = payload or b""
     text, encoding, truncated = copy_bytes(data, limits.dead_letter_payload_bytes)
-    if origin.key is None:
+    if source.key is None:
         key: str | None = None
         key_encoding: Literal["utf-8", "base64"] = "utf-8"
         key_truncated = False
     else:
-        key, key_encoding, key_truncated = copy_bytes(origin.key, limits.dead_letter_key_bytes)
+        key, key_encoding, key_truncated = copy_bytes(source.key, limits.dead_letter_key_bytes)
     if len(error) > MAX_ERROR_CHARS:
         error = error[: MAX_ERROR_CHARS - 3] + "..."
     return DeadLetter(
-        source_topic=origin.topic,
-        partition=origin.partition,
-        offset=origin.offset,
+        source_topic=source.topic,
+        partition=source.partition,
+        offset=source.offset,
         key=key,
         key_encoding=key_encoding,
-        key_size=0 if origin.key is None else len(origin.key),
+        key_size=0 if source.key is None else len(source.key),
         key_truncated=key_truncated,
         error=error,
         error_kind=kind,
@@ -179,17 +179,17 @@ class EventProcessor:
 
     # ------------------------------------------------------------ entry points
 
-    def on_listing(self, raw: bytes | None, origin: Origin) -> Outcome:
+    def on_listing(self, raw: bytes | None, source: Source) -> Outcome:
         """Judge one message from the listings topic; never raises."""
-        return self._process("listings", raw, origin)
+        return self._process("listings", raw, source)
 
-    def on_order(self, raw: bytes | None, origin: Origin) -> Outcome:
+    def on_order(self, raw: bytes | None, source: Source) -> Outcome:
         """Judge one message from the orders topic (it feeds the seller's statistics)."""
-        return self._process("orders", raw, origin)
+        return self._process("orders", raw, source)
 
     # ------------------------------------------------------------------ steps
 
-    def _process(self, stream: StreamKind, raw: bytes | None, origin: Origin) -> Outcome:
+    def _process(self, stream: StreamKind, raw: bytes | None, source: Source) -> Outcome:
         started = time.perf_counter()
         try:
             event = self._accept(stream, raw)
@@ -202,9 +202,9 @@ class EventProcessor:
             self._count_judged(stream, event, judgement, started)
             return Outcome(alerts=judgement.alerts, records=records)
         except RejectedEventError as rejected:
-            return self._dead_letter(stream, origin, raw, rejected.kind, rejected.error)
+            return self._dead_letter(stream, source, raw, rejected.kind, rejected.error)
         except Exception as exc:  # a bug must cost one event, never the worker
-            return self.failed(stream, origin, raw, exc)
+            return self.failed(stream, source, raw, exc)
 
     def _accept(self, stream: StreamKind, raw: bytes | None) -> ListingEvent | OrderEvent:
         """The valid event in ``raw``, or :class:`RejectedEventError` naming every problem."""
@@ -288,7 +288,7 @@ class EventProcessor:
     def _dead_letter(
         self,
         stream: StreamKind,
-        origin: Origin,
+        source: Source,
         raw: bytes | None,
         kind: DeadLetterKind,
         error: str,
@@ -297,9 +297,9 @@ class EventProcessor:
         self.metrics.events.labels(stream, outcome).inc()
         self.metrics.dead_letters.labels(stream, kind).inc()
         limits = self.limits
-        key = None if origin.key is None else origin.key[: limits.dead_letter_key_bytes]
+        key = None if source.key is None else source.key[: limits.dead_letter_key_bytes]
         while True:
-            letter = make_dead_letter(origin, error, raw, self.clock(), kind=kind, limits=limits)
+            letter = make_dead_letter(source, error, raw, self.clock(), kind=kind, limits=limits)
             value = encode(letter)
             fits = len(value) + len(key or b"") <= limits.max_message_bytes
             if fits or not limits.dead_letter_payload_bytes:
@@ -311,7 +311,7 @@ class EventProcessor:
         return Outcome(dead_letter=letter, records=[Record("dead_letter", key, value)])
 
     def failed(
-        self, stream: StreamKind, origin: Origin, raw: bytes | None, exc: Exception
+        self, stream: StreamKind, source: Source, raw: bytes | None, exc: Exception
     ) -> Outcome:
         """Dead-letter a message the monitor failed on (a bug), and log it (throttled)."""
         what = f"{type(exc).__name__}: {exc}"
@@ -319,15 +319,15 @@ class EventProcessor:
             type(exc).__name__,
             logging.ERROR,
             "failed to process %s[%d]@%d (%r); it went to the dead-letter topic",
-            origin.topic,
-            origin.partition,
-            origin.offset,
+            source.topic,
+            source.partition,
+            source.offset,
             what[:200],
             exc_info=exc,
         )
         return self._dead_letter(
             stream,
-            origin,
+            source,
             raw,
             "processing_error",
             f"the monitor failed on this event ({what}); it is not in the seller's "

@@ -22,7 +22,7 @@ from prometheus_client import CollectorRegistry
 
 from schemas import DeadLetter
 from stream.pipeline.metrics import MonitorMetrics
-from stream.pipeline.processor import EventProcessor, Origin
+from stream.pipeline.processor import EventProcessor, Source
 from stream.rules import CompiledRules, load_rules
 from stream.stats.store import CachedSellerStore
 from tests.hostile import Hostile, Kind, contract_events, hostile_messages, listing
@@ -63,8 +63,8 @@ def expected_kind(kind: Kind, value: bytes) -> str | None:
         MonitorMetrics(CollectorRegistry()),
         store=CachedSellerStore({}),
     )
-    origin = Origin(kind, 0, 0, None)
-    outcome = (processor.on_listing if kind == "listings" else processor.on_order)(value, origin)
+    source = Source(kind, 0, 0, None)
+    outcome = (processor.on_listing if kind == "listings" else processor.on_order)(value, source)
     return None if outcome.dead_letter is None else outcome.dead_letter.error_kind
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from stream.pipeline.metrics import MonitorMetrics
@@ -43,3 +44,11 @@ def test_every_metric_is_in_the_metrics_reference() -> None:
 def test_quick_start_has_the_two_commands() -> None:
     assert "make demo" in README
     assert "make test" in README
+
+
+def test_every_path_the_readme_names_exists() -> None:
+    root = Path(__file__).resolve().parents[2]
+    named = set(re.findall(r"`((?:stream|schemas|tests|deploy|docs)/[\w./-]*)`", README))
+    assert named, "the README names no paths"
+    missing = sorted(path for path in named if not (root / path).exists())
+    assert missing == []

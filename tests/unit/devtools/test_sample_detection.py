@@ -6,7 +6,7 @@ import orjson
 
 from stream.devtools.sample import labels, sample_marketplace
 from stream.pipeline.metrics import MonitorMetrics
-from stream.pipeline.processor import EventProcessor, Origin
+from stream.pipeline.processor import EventProcessor, Source
 from stream.rules import CompiledRules, load_rules
 
 
@@ -14,9 +14,9 @@ def test_sample_alerts_name_only_fraudulent_sellers() -> None:
     processor = EventProcessor(CompiledRules.build(load_rules()), MonitorMetrics())
     flagged: set[str] = set()
     for offset, (kind, event) in enumerate(sample_marketplace()):
-        origin = Origin(kind, 0, offset, None)
+        source = Source(kind, 0, offset, None)
         handle = processor.on_listing if kind == "listings" else processor.on_order
-        outcome = handle(orjson.dumps(event), origin)
+        outcome = handle(orjson.dumps(event), source)
         assert outcome.dead_letter is None, outcome.dead_letter
         flagged.update(a.seller_id for a in outcome.alerts if a.severity in {"high", "critical"})
     truth = labels()

@@ -20,7 +20,7 @@ from schemas import Alert, DeadLetter, ListingEvent
 from stream.pipeline.detector import Judgement
 from stream.pipeline.limits import DEFAULT_LIMITS, Limits
 from stream.pipeline.metrics import MonitorMetrics
-from stream.pipeline.processor import EventProcessor, Origin, Outcome, copy_bytes, make_dead_letter
+from stream.pipeline.processor import EventProcessor, Outcome, Source, copy_bytes, make_dead_letter
 from stream.rules import CompiledRules, load_rules
 from stream.stats.store import CachedSellerStore
 from tests.fixtures import example
@@ -43,10 +43,10 @@ def new_processor(
 
 
 def process(processor: EventProcessor, kind: Kind, value: bytes, key: bytes | None) -> Outcome:
-    origin = Origin(kind, 2, 41, key)
+    source = Source(kind, 2, 41, key)
     if kind == "listings":
-        return processor.on_listing(value, origin)
-    return processor.on_order(value, origin)
+        return processor.on_listing(value, source)
+    return processor.on_order(value, source)
 
 
 def sample(registry: CollectorRegistry, name: str, **labels: str) -> float:
@@ -133,7 +133,7 @@ def test_copied_bytes_stay_text_when_they_were_text(
 
 
 def test_dead_letter_error_text_is_bounded() -> None:
-    letter = make_dead_letter(Origin("listings", 0, 1, None), "e" * 10_000, b"{}", NOW)
+    letter = make_dead_letter(Source("listings", 0, 1, None), "e" * 10_000, b"{}", NOW)
     assert len(letter.error) <= 2000
 
 

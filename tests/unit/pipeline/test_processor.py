@@ -11,13 +11,13 @@ from prometheus_client import CollectorRegistry
 
 from schemas import Alert, DeadLetter
 from stream.pipeline.metrics import MonitorMetrics
-from stream.pipeline.processor import EventProcessor, Origin, encode
+from stream.pipeline.processor import EventProcessor, Source, encode
 from stream.rules import CompiledRules, load_rules
 from tests.fixtures import INVALID, INVALID_CASES, example
 
 # after every example's event_time (events may be at most an hour ahead of the clock)
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
-ORIGIN = Origin("listings", 0, 17, b"S-42")
+SOURCE = Source("listings", 0, 17, b"S-42")
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def metric(registry: CollectorRegistry, name: str, **labels: str) -> float:
 def test_fraudulent_listing_yields_one_alert(
     processor: EventProcessor, registry: CollectorRegistry
 ) -> None:
-    outcome = processor.on_listing(example("listing_created.json"), ORIGIN)
+    outcome = processor.on_listing(example("listing_created.json"), SOURCE)
     assert outcome.dead_letter is None
     assert len(outcome.alerts) == 1
     assert outcome.alerts[0].alert_time == NOW
@@ -52,20 +52,20 @@ def test_fraudulent_listing_yields_one_alert(
 
 
 def test_same_event_twice_gives_the_same_alert_id(processor: EventProcessor) -> None:
-    first = processor.on_listing(example("listing_created.json"), ORIGIN).alerts[0]
-    second = processor.on_listing(example("listing_created.json"), ORIGIN).alerts[0]
+    first = processor.on_listing(example("listing_created.json"), SOURCE).alerts[0]
+    second = processor.on_listing(example("listing_created.json"), SOURCE).alerts[0]
     assert first.alert_id == second.alert_id
 
 
 def test_removed_listing_yields_nothing(processor: EventProcessor) -> None:
-    outcome = processor.on_listing(example("listing_removed.json"), ORIGIN)
+    outcome = processor.on_listing(example("listing_removed.json"), SOURCE)
     assert outcome.alerts == []
     assert outcome.dead_letter is None
 
 
 def test_valid_orders_pass(processor: EventProcessor, registry: CollectorRegistry) -> None:
     for name in ("order_placed.json", "order_refunded.json"):
-        outcome = processor.on_order(example(name), Origin("orders", 0, 1, b"S-42"))
+        outcome = processor.on_order(example(name), Source("orders", 0, 1, b"S-42"))
         assert outcome.dead_letter is None
     assert metric(registry, "listing_monitor_events_total", stream="orders", outcome="valid") == 2
 
@@ -76,9 +76,9 @@ def test_invalid_examples_become_dead_letters(
 ) -> None:
     kind, expected = INVALID_CASES[name]
     raw = (INVALID / name).read_bytes()
-    origin = Origin(kind, 2, 99, b"S-1")
+    source = Source(kind, 2, 99, b"S-1")
     handle = processor.on_order if kind == "orders" else processor.on_listing
-    outcome = handle(raw, origin)
+    outcome = handle(raw, source)
     assert outcome.alerts == []
     letter = outcome.dead_letter
     assert letter is not None
@@ -99,7 +99,7 @@ def test_invalid_examples_become_dead_letters(
 
 def test_binary_payload_and_key_are_kept_as_base64(processor: EventProcessor) -> None:
     raw = b"\xff\xfe\x00binary"
-    outcome = processor.on_listing(raw, Origin("listings", 0, 1, b"\xff"))
+    outcome = processor.on_listing(raw, Source("listings", 0, 1, b"\xff"))
     letter = outcome.dead_letter
     assert letter is not None
     assert letter.payload_encoding == "base64"
@@ -109,18 +109,18 @@ def test_binary_payload_and_key_are_kept_as_base64(processor: EventProcessor) ->
 
 
 def test_empty_message_and_missing_key(processor: EventProcessor) -> None:
-    outcome = processor.on_listing(None, Origin("listings", 0, 5, None))
+    outcome = processor.on_listing(None, Source("listings", 0, 5, None))
     assert outcome.dead_letter is not None
     assert "empty" in outcome.dead_letter.error
     assert outcome.dead_letter.key is None
 
 
 def test_messages_are_encoded_as_contract_json(processor: EventProcessor) -> None:
-    alert = processor.on_listing(example("listing_created.json"), ORIGIN).alerts[0]
+    alert = processor.on_listing(example("listing_created.json"), SOURCE).alerts[0]
     decoded = orjson.loads(encode(alert))
     assert decoded["alert_time"] == "2026-11-30T09:00:00Z"
     assert decoded["event_time"] == "2026-11-22T08:15:00Z"
     assert Alert.model_validate(decoded) == alert
-    letter = processor.on_listing(b"{", ORIGIN).dead_letter
+    letter = processor.on_listing(b"{", SOURCE).dead_letter
     assert letter is not None
     assert DeadLetter.model_validate_json(encode(letter)) == letter

@@ -14,6 +14,7 @@ import pytest
 from stream.devtools.bench.baseline import create_baseline_app
 from stream.settings import Settings
 from stream.topology.app import FETCH_MAX_WAIT_MS, broker_urls, create_app, tune_gc
+from stream.topology.faust_patches import check_private_api
 
 
 def test_topology_is_declared(tmp_path: Path) -> None:
@@ -115,7 +116,7 @@ def test_a_consumer_without_the_fetcher_is_reported(
     app = create_app(Settings(home=tmp_path)).app
     app._consumer = fake_consumer(_consumer=SimpleNamespace())
     app._producer = fake_producer()
-    with caplog.at_level(logging.WARNING, logger="stream.topology.app"):
+    with caplog.at_level(logging.WARNING, logger="stream.topology.faust_patches"):
         asyncio.run(app.on_partitions_assigned.send(set()))
     assert "could not shorten the fetch wait to 100 ms" in caplog.text
 
@@ -129,3 +130,14 @@ def test_tune_gc_collects_the_oldest_generation_less_often() -> None:
         assert oldest == 100 > before[2]
     finally:
         gc.set_threshold(*before)
+
+
+def test_a_release_that_moves_a_private_attribute_stops_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from faust.transport.drivers import aiokafka as driver
+
+    check_private_api()  # this release has all of them
+    monkeypatch.delattr(driver.Producer, "_ensure_producer")
+    with pytest.raises(RuntimeError, match=r"moved .*faust Producer\._ensure_producer"):
+        create_app(Settings(home=tmp_path))

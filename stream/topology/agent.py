@@ -1,0 +1,97 @@
+"""The one agent, ``judge-events``: batches of input events in, records out.
+
+Events are judged in small batches: Faust acknowledges a batch once the loop
+is done with it (so a crash replays it, never skips it), and judging a run of
+events back to back costs ~25% less per event than interleaving each one with
+the framework's own work. Nothing in the loop raises: Faust would restart a
+crashed agent, but the restarted one reads nothing (seen with a message too
+large to send).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Callable, Mapping
+from typing import Any
+
+from stream.pipeline.processor import EventProcessor, Outcome, Record, Source, StreamKind
+from stream.stats.store import CachedSellerStore
+from stream.topology.handover import Handover
+from stream.topology.publisher import Publisher
+from stream.topology.state_writer import StateWriter
+
+
+class JudgeAgent:
+    """Judges batches of Faust events and publishes what they produce.
+
+    Args:
+        processor: The judging pipeline.
+        streams: Input topic name to the stream it carries.
+        store: The seller store (told which partition each event is of).
+        writer: The state writer (told the latest event of each partition).
+        handover: Guards rebalances: which events may be judged now.
+        publisher: Hands the records of a batch to the producer.
+    """
+
+    def __init__(
+        self,
+        processor: EventProcessor,
+        streams: Mapping[str, StreamKind],
+        store: CachedSellerStore,
+        writer: StateWriter,
+        handover: Handover,
+        publisher: Publisher,
+    ) -> None:
+        self.processor = processor
+        self.streams = dict(streams)
+        self.handlers: dict[str, Callable[[bytes | None, Source], Outcome]] = {
+            topic: processor.on_listing if kind == "listings" else processor.on_order
+            for topic, kind in streams.items()
+        }
+        self.store = store
+        self.writer = writer
+        self.handover = handover
+        self.publisher = publisher
+        self.references_restored = False
+
+    def forget(self) -> None:
+        """Partitions moved: the tables, once recovered, are the truth again."""
+        self.store.forget()
+        self.references_restored = False
+
+    def judge(self, batch: list[Any]) -> list[Record]:
+        """Judge a batch in memory: the records to publish for it (never raises).
+
+        No await in here: a commit, which writes the seller states, happens
+        between batches or while one is being published, never halfway
+        through judging one.
+        """
+        records: list[Record] = []
+        for event in batch:
+            message = event.message
+            self.writer.saw(message.partition, event)
+            self.store.partition = message.partition
+            source = Source(message.topic, message.partition, message.offset, message.key)
+            try:
+                outcome = self.handlers[message.topic](event.value, source)
+            except Exception as exc:  # the processor contains its own errors: a last resort
+                outcome = self.processor.failed(
+                    self.streams[message.topic], source, event.value, exc
+                )
+            records.extend(outcome.records)
+        return records
+
+    async def run(self, batches: AsyncIterable[list[Any]]) -> None:
+        """Judge and publish every batch (Faust's ``take_events`` of the input stream)."""
+        async for batch in batches:
+            # Not while partitions are handed over, nor an event judged already.
+            batch = self.handover.not_yet_judged(batch)
+            if not batch:
+                continue
+            if not self.references_restored:  # the tables are recovered before the first event
+                self.writer.restore_references()
+                self.references_restored = True
+            self.handover.idle.clear()
+            try:
+                await self.publisher.publish(self.judge(batch))
+            finally:
+                self.handover.idle.set()

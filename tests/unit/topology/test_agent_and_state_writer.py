@@ -1,0 +1,185 @@
+"""The agent loop and the state writer without a broker (see ``fakes``)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+from prometheus_client import CollectorRegistry
+
+from stream.pipeline.metrics import MonitorMetrics
+from stream.pipeline.processor import EventProcessor
+from stream.rules import CompiledRules, load_rules
+from stream.stats.store import CachedSellerStore
+from stream.topology.agent import JudgeAgent
+from stream.topology.handover import Handover
+from stream.topology.publisher import Publisher
+from stream.topology.state_writer import StateWriter
+from tests.fixtures import example
+from tests.unit.topology.fakes import (
+    FakeClient,
+    FakeConsumer,
+    FakeProducer,
+    FakeTable,
+    FakeTopic,
+    batches,
+    events,
+    recorded_context,
+)
+
+LISTINGS, ORDERS = "in-listings", "in-orders"
+
+
+class Built:
+    """One agent with its store, writer and topics, all in memory."""
+
+    def __init__(self, batch_capacity: int = 1000) -> None:
+        self.metrics = MonitorMetrics(CollectorRegistry())
+        self.sellers = FakeTable("seller-state")
+        self.references = FakeTable("reference-prices")
+        self.store = CachedSellerStore(self.sellers)
+        self.processor = EventProcessor(
+            CompiledRules.build(load_rules()), self.metrics, store=self.store
+        )
+        self.client = FakeClient(batch_capacity)
+        self.entered: list[Any] = []
+        self.writer = StateWriter(
+            self.store,
+            self.sellers,
+            self.references,
+            self.processor.detector.references,
+            self.metrics,
+            producer=FakeProducer,
+            client=lambda: self.client,
+            context=lambda: recorded_context(self.entered),
+        )
+        self.consumer = FakeConsumer()
+        self.handover = Handover(
+            lambda: self.writer.write_and_commit(self.consumer),
+            batch_timeout=1.0,
+            inputs=frozenset({LISTINGS, ORDERS}),
+        )
+        self.alerts, self.dead = FakeTopic("alerts"), FakeTopic("dead")
+        self.agent = JudgeAgent(
+            self.processor,
+            {LISTINGS: "listings", ORDERS: "orders"},
+            self.store,
+            self.writer,
+            self.handover,
+            Publisher({"alerts": self.alerts, "dead_letter": self.dead}, self.metrics),
+        )
+
+
+def fake_listing(seller: str, n: int) -> bytes:
+    event = orjson.loads(example("listing_created.json"))
+    event.update(
+        event_id=f"{seller}-e{n}",
+        listing_id=f"{seller}-L{n}",
+        seller_id=seller,
+        brand="Gucci",
+        category="bags/handbags",
+        title="Gucci GG Marmont shoulder bag replica",
+        price=600.0,
+        currency="CNY",
+    )
+    return orjson.dumps(event)
+
+
+def test_the_agent_judges_publishes_and_dead_letters_each_batch() -> None:
+    built = Built()
+    first = events(LISTINGS, [fake_listing("S-1", 1), b"not json"])
+    second = events(ORDERS, [example("order_placed.json")], partition=1)
+    asyncio.run(built.agent.run(batches(first, second)))
+    assert len(built.alerts.sent) >= 1
+    assert built.alerts.sent[0][0] == b"S-1"  # keyed by seller
+    [(_, letter)] = built.dead.sent
+    assert orjson.loads(letter)["offset"] == 1
+    assert built.store.dirty  # changed states wait for the writer
+    assert built.writer.latest_event.keys() == {0, 1}
+
+
+def test_the_agent_judges_no_event_twice_and_nothing_while_handing_over() -> None:
+    built = Built()
+    batch = events(LISTINGS, [fake_listing("S-1", 1)])
+    asyncio.run(built.agent.run(batches(batch, batch)))  # a second copy of the same offsets
+    assert len(built.alerts.sent) == 1
+    built.handover.in_progress = True
+    asyncio.run(built.agent.run(batches(events(LISTINGS, [fake_listing("S-2", 2)], first=5))))
+    assert len(built.alerts.sent) == 1
+
+
+def test_the_agent_restores_references_once_per_assignment() -> None:
+    built = Built()
+    restored: list[int] = []
+    built.writer.restore_references = lambda: restored.append(1)  # type: ignore[method-assign]
+    asyncio.run(built.agent.run(batches(events(LISTINGS, [fake_listing("S-1", 1)]))))
+    asyncio.run(built.agent.run(batches(events(LISTINGS, [fake_listing("S-1", 2)], first=1))))
+    assert restored == [1]
+    built.agent.forget()
+    asyncio.run(built.agent.run(batches(events(LISTINGS, [fake_listing("S-1", 3)], first=2))))
+    assert restored == [1, 1]
+
+
+def test_a_failing_handler_dead_letters_its_event_and_the_loop_goes_on() -> None:
+    built = Built()
+
+    def broken(raw: bytes | None, source: Any) -> Any:
+        raise RuntimeError("boom")
+
+    built.agent.handlers[LISTINGS] = broken
+    batch = events(LISTINGS, [fake_listing("S-1", 1), fake_listing("S-1", 2)])
+    asyncio.run(built.agent.run(batches(batch)))
+    assert len(built.dead.sent) == 2
+    assert "boom" in orjson.loads(built.dead.sent[0][1])["error"]
+
+
+def test_the_writer_writes_local_store_then_changelog_in_batches_then_commits() -> None:
+    built = Built(batch_capacity=2)
+    sellers = [f"S-{n}" for n in range(5)]
+    batch = [
+        e for n, s in enumerate(sellers) for e in events(LISTINGS, [fake_listing(s, n)], first=n)
+    ]
+    asyncio.run(built.agent.run(batches(batch)))
+    asyncio.run(built.writer.write_and_commit(built.consumer))
+    assert set(built.sellers.data) == {s.encode() for s in sellers}  # the local store
+    assert built.sellers == {}  # not through the table API
+    sent = [record for _, _, records in built.client.sent for record in records]
+    assert sorted(key for key, _ in sent) == sorted(s.encode() for s in sellers)
+    assert all(len(records) <= 2 for _, _, records in built.client.sent)  # full batches split
+    producer = FakeProducer()
+    for topic, partition, records in built.client.sent:
+        assert topic == "app-seller-state-changelog"
+        assert {producer.key_partition(topic, k).partition for k, _ in records} == {partition}
+    assert built.client.metadata == ["app-seller-state-changelog"]
+    assert built.consumer.commits == 1
+    assert not built.store.dirty
+    assert built.metrics.state_writes._value.get() == 5
+    assert len(built.entered) == 5  # each write in the context of its partition's event
+
+
+def test_nothing_changed_means_only_a_commit() -> None:
+    built = Built()
+    asyncio.run(built.writer.write_and_commit(built.consumer))
+    assert built.client.sent == []
+    assert built.consumer.commits == 1
+
+
+def test_the_flush_before_a_commit_writes_states_and_sketches_through_the_tables() -> None:
+    built = Built()
+    honest = orjson.loads(fake_listing("S-9", 1))
+    honest.update(
+        title="Gucci GG Marmont shoulder bag",
+        price=19_500.0,
+        quantity=3,
+        ship_from={"country": "CN", "province": "Shanghai", "city": "Shanghai"},
+    )
+    batch = events(LISTINGS, [orjson.dumps(honest)])
+    asyncio.run(built.agent.run(batches(batch)))
+    assert built.processor.detector.references.dirty  # an honest price was learned
+    built.writer.flush()
+    assert b"S-9" in built.sellers
+    assert built.references  # the sketch, through the table API
+    assert not built.store.dirty
+    built.writer.flush()  # nothing left: nothing written
+    assert built.metrics.state_writes._value.get() == 1
