@@ -52,6 +52,6 @@ def test_demo_starts_a_broker_prints_alerts_and_cleans_up(tmp_path: Path) -> Non
     assert first_alert_at < 60, f"first alert after {first_alert_at:.0f}s"
     assert "price_far_below_reference" in output
     assert "counterfeit_vocabulary" in output
-    assert "sellers flagged: 9" in output, output
+    assert "sellers flagged: 11" in output, output
     settings = Settings(home=tmp_path / "home", kafka_port=int(env["LISTING_MONITOR_KAFKA_PORT"]))
     assert not LocalKafka(settings).is_running(), "the demo must stop the broker it started"

@@ -13,6 +13,7 @@ import heapq
 import math
 import random
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
@@ -159,6 +160,7 @@ def simulate(
     start: datetime | None = None,
     fraud_share: float = 0.05,
     late_fraction: float = 0.02,
+    cast: Sequence[str] | None = None,
 ) -> Simulation:
     """Simulate a marketplace of ``sellers`` sellers over ``days`` days.
 
@@ -178,6 +180,8 @@ def simulate(
             each of the six fraud scenarios has at least one seller (if > 0).
         late_fraction: Share of events that arrive up to 10 minutes after their
             event time (out of order); 0 gives a stream ordered by event time.
+        cast: The scenario of every seller, in seller order, instead of a
+            population drawn by ``fraud_share`` (``sellers`` must match its length).
 
     Returns:
         The events in arrival order and the labels.
@@ -199,8 +203,14 @@ def simulate(
         raise ValueError("start must be a timezone-aware datetime")
     start = start.astimezone(UTC)
 
+    if cast is not None:
+        unknown = sorted(set(cast) - set(SCENARIOS))
+        if unknown:
+            raise ValueError(f"unknown scenarios: {', '.join(unknown)}")
+        if len(cast) != sellers:
+            raise ValueError(f"cast names {len(cast)} sellers, not {sellers}")
     rng = random.Random(seed)
-    scenarios = population(rng, sellers, fraud_share)
+    scenarios = list(cast) if cast is not None else population(rng, sellers, fraud_share)
     linked = rings(rng, scenarios)
     seeds = [rng.getrandbits(64) for _ in range(sellers)]
     catalog = load_prices()

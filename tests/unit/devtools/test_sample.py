@@ -1,4 +1,5 @@
-"""Tests of the bundled sample marketplace (``stream.devtools.sample``)."""
+"""Tests of the demo's sample marketplace (``stream.devtools.sample``): a fixed
+one-day simulation of 40 sellers plus the contract examples."""
 
 from __future__ import annotations
 
@@ -11,9 +12,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
+from schemas.events import parse_listing
 from stream.devtools.sample import SampleEvent, labels, sample_marketplace
+from stream.rules import CompiledRules, load_rules
+from stream.rules.listing_rules import listing_brand, term_hits
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "schemas" / "examples"
@@ -25,6 +30,8 @@ ALIASES: dict[str, list[str]] = {
     brand: [brand.casefold(), *(a.casefold() for a in aliases)]
     for brand, aliases in RULES["brands"].items()
 }
+
+RULES_COMPILED = CompiledRules.build(load_rules())
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 CATEGORY = re.compile(r"^[a-z0-9_-]+(/[a-z0-9_-]+)+$")
@@ -91,8 +98,17 @@ def _text(payload: dict[str, object]) -> str:
     return unicodedata.normalize("NFKC", " ".join(p for p in parts if isinstance(p, str)))
 
 
+def _seed(events: list[SampleEvent]) -> int:
+    """The seed of a sample, from its simulated event ids (``sim<seed>-...``)."""
+    for _, payload in events:
+        found = re.fullmatch(r"sim(\d+)-.*", str(payload["event_id"]))
+        if found:
+            return int(found.group(1))
+    raise AssertionError("no simulated event")
+
+
 def _honest_listings(events: list[SampleEvent]) -> list[dict[str, object]]:
-    truth = labels()
+    truth = labels(_seed(events))
     return [
         payload
         for stream, payload in events
@@ -122,13 +138,14 @@ def test_naive_start_is_rejected() -> None:
 
 
 def test_size_and_streams(events: list[SampleEvent]) -> None:
-    assert 300 <= len(events) <= 600
+    # a day of 40 simulated sellers: a demo of a minute at 100 events/s
+    assert 800 <= len(events) <= 2000
     streams = Counter(stream for stream, _ in events)
     assert set(streams) == {"listings", "orders"}
     types = Counter(str(payload["event_type"]) for _, payload in events)
-    assert types["listing_created"] > 150
-    assert types["order_placed"] > 50
-    assert 3 <= types["order_refunded"] <= 40
+    assert types["listing_created"] > 300
+    assert types["order_placed"] > 300
+    assert 1 <= types["order_refunded"] + types["order_disputed"] <= 40
 
 
 def test_sorted_by_event_time(events: list[SampleEvent]) -> None:
@@ -140,7 +157,7 @@ def test_generated_events_span_about_a_day(events: list[SampleEvent]) -> None:
     times = [
         _time(payload["event_time"])
         for _, payload in events
-        if str(payload["event_id"]).startswith("smp-")
+        if str(payload["event_id"]).startswith("sim")
     ]
     span = max(times) - min(times)
     assert 20 * 3600 <= span.total_seconds() <= 24 * 3600
@@ -167,9 +184,9 @@ def test_contract_examples_included_verbatim(events: list[SampleEvent]) -> None:
 def test_event_ids_unique_and_stable(events: list[SampleEvent]) -> None:
     ids = [payload["event_id"] for _, payload in events]
     assert len(ids) == len(set(ids))
-    generated = [i for i in ids if str(i).startswith("smp-")]
+    generated = [i for i in ids if str(i).startswith("sim")]
     assert len(generated) == len(ids) - 4
-    assert all(re.fullmatch(r"smp-7-\d+", str(i)) for i in generated)
+    assert all(re.fullmatch(r"sim7-s\d{5}-e\d{6}", str(i)) for i in generated)
 
 
 def test_listing_events_follow_the_contract(events: list[SampleEvent]) -> None:
@@ -233,7 +250,7 @@ def test_orders_refer_to_earlier_listings_and_orders(events: list[SampleEvent]) 
     created: dict[str, tuple[str, datetime]] = {}
     placed: dict[str, tuple[str, datetime]] = {}
     for stream, payload in events:
-        if not str(payload["event_id"]).startswith("smp-"):
+        if not str(payload["event_id"]).startswith("sim"):
             continue  # the contract examples have times of their own
         moment = _time(payload["event_time"])
         if payload["event_type"] == "listing_created":
@@ -268,7 +285,7 @@ def test_seller_profile_with_each_sellers_first_listing(events: list[SampleEvent
 
 
 def test_labels_cover_every_seller(events: list[SampleEvent]) -> None:
-    truth = labels()
+    truth = labels(_seed(events))
     assert set(truth.values()) == {"fraud", "legit"}
     assert truth["S-42"] == "fraud"
     counts = Counter(truth.values())
@@ -285,6 +302,8 @@ def test_honest_new_branded_listings_not_far_below_reference(events: list[Sample
         brand = payload.get("brand")
         if not isinstance(brand, str) or payload.get("condition", "new") != "new":
             continue
+        if brand not in ALIASES:
+            continue  # an accessory maker's own brand: no catalog price
         reference = _reference(brand, str(payload["category"]))
         assert reference is not None, payload
         price = payload["price"]
@@ -295,22 +314,24 @@ def test_honest_new_branded_listings_not_far_below_reference(events: list[Sample
     assert checked > 30
 
 
-def test_honest_listings_use_no_counterfeit_vocabulary(events: list[SampleEvent]) -> None:
+def test_honest_listings_use_no_counterfeit_wording(events: list[SampleEvent]) -> None:
+    """Honest sellers deny terms and name products; the monitor reads no counterfeit
+    wording in them."""
     for payload in _honest_listings(events):
-        text = _text(payload).casefold()
-        found = [term for term in TERMS if term in text]
-        assert not found, (found, payload)
+        listing = parse_listing(orjson.dumps(payload))
+        assert term_hits(listing, RULES_COMPILED)[0] == [], payload
 
 
-def test_honest_listings_name_only_their_declared_brand(events: list[SampleEvent]) -> None:
+def test_honest_listings_are_of_their_declared_brand_or_none(events: list[SampleEvent]) -> None:
+    """A brand an honest title names is the declared one, or what an accessory fits."""
+    brands = RULES_COMPILED.brands
     for payload in _honest_listings(events):
-        text = _text(payload).casefold()
-        declared = payload.get("brand")
-        named = {
-            brand for brand, aliases in ALIASES.items() if any(alias in text for alias in aliases)
-        }
-        expected = {declared} if isinstance(declared, str) else set()
-        assert named == expected, (named, payload)
+        listing = parse_listing(orjson.dumps(payload))
+        read = listing_brand(listing, brands, RULES_COMPILED.compatibility)
+        declared = brands.canonical(listing.brand)
+        assert read == declared, (read, payload)
+        if declared is None:
+            assert not RULES_COMPILED.compatibility.covers(listing.category) or read is None
 
 
 def test_fraud_patterns_present(events: list[SampleEvent]) -> None:
@@ -355,5 +376,5 @@ def test_invariants_hold_for_other_seeds(seed: int) -> None:
     test_seller_profile_with_each_sellers_first_listing(events)
     test_labels_cover_every_seller(events)
     test_honest_new_branded_listings_not_far_below_reference(events)
-    test_honest_listings_use_no_counterfeit_vocabulary(events)
-    test_honest_listings_name_only_their_declared_brand(events)
+    test_honest_listings_use_no_counterfeit_wording(events)
+    test_honest_listings_are_of_their_declared_brand_or_none(events)
