@@ -29,7 +29,7 @@ lint: venv
 	$(BIN)/ruff check stream schemas tests
 
 typecheck: venv
-	$(BIN)/mypy stream schemas
+	$(BIN)/mypy stream schemas tests
 
 unit: venv
 	$(BIN)/pytest tests/unit

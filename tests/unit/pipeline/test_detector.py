@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from schemas import Alert, ListingEvent, OrderEvent, Reason
-from stream.pipeline.detector import Detector, DictSellerStore, Judgement, assess
+from stream.pipeline.detector import Detector, DictSellerStore, Judgement
+from stream.pipeline.policy import assess
 from stream.rules import CompiledRules, load_rules
 from stream.stats.signals import seller_reasons
 
@@ -294,7 +295,11 @@ def test_honest_prices_are_learned(detector: Detector) -> None:
 
 
 def test_sellers_copying_the_same_words_are_each_judged_on_them(detector: Detector) -> None:
-    words = {"title": "Nike Air Max 高仿 r3plica", "brand": "Nike", "category": "fashion/shoes"}
+    words: dict[str, Any] = {
+        "title": "Nike Air Max 高仿 r3plica",
+        "brand": "Nike",
+        "category": "fashion/shoes",
+    }
     first = detector.on_listing(listing(seller_id="S-1", listing_id="L-1", **words))
     again = detector.on_listing(listing(seller_id="S-2", listing_id="L-9", **words))
     rules = {r.rule for r in first.reasons}

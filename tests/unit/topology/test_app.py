@@ -7,6 +7,7 @@ import gc
 import logging
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any, cast
 
 import faust
 import pytest
@@ -25,7 +26,7 @@ def test_topology_is_declared(tmp_path: Path) -> None:
     table = app.tables["seller-state"]
     assert table.use_partitioner
     assert table.changelog_topic.get_topic_name() == "listing-monitor-seller-state-changelog"
-    assert app.conf.processing_guarantee.value == "at_least_once"
+    assert cast(Any, app.conf).processing_guarantee.value == "at_least_once"
     assert monitor.rules.version
 
 
@@ -72,11 +73,17 @@ def fake_producer() -> SimpleNamespace:
     return SimpleNamespace(_ensure_producer=lambda: aiokafka_producer)
 
 
+def install_fakes(app: faust.App, consumer: SimpleNamespace) -> None:
+    """Put a fake consumer and producer where Faust keeps its own."""
+    faked = cast(Any, app)
+    faked._consumer = consumer
+    faked._producer = fake_producer()
+
+
 def _fetch_wait_after_assignment(app: faust.App) -> int:
     """The fetch wait the app leaves on a consumer that Faust built with 1,500 ms."""
     fetcher = SimpleNamespace(_fetch_max_wait_ms=1500)  # aiokafka's Fetcher, as Faust builds it
-    app._consumer = fake_consumer(_consumer=SimpleNamespace(_fetcher=fetcher))
-    app._producer = fake_producer()
+    install_fakes(app, fake_consumer(_consumer=SimpleNamespace(_fetcher=fetcher)))
     asyncio.run(app.on_partitions_assigned.send(set()))
     return int(fetcher._fetch_max_wait_ms)
 
@@ -91,7 +98,7 @@ def test_assigned_partitions_fetch_the_changelogs_metadata(tmp_path: Path) -> No
     """A state write needs the changelog's partitions: known before the first one."""
     app = create_app(Settings(home=tmp_path)).app
     _fetch_wait_after_assignment(app)
-    assert app._producer._ensure_producer().topics == [
+    assert cast(Any, app)._producer._ensure_producer().topics == [
         "listing-monitor-seller-state-changelog",
         "listing-monitor-reference-prices-changelog",
     ]
@@ -99,8 +106,7 @@ def test_assigned_partitions_fetch_the_changelogs_metadata(tmp_path: Path) -> No
 
 def test_a_consumer_faust_no_longer_builds_is_refused_at_start(tmp_path: Path) -> None:
     app = create_app(Settings(home=tmp_path)).app
-    app._consumer = SimpleNamespace(_thread=SimpleNamespace(_consumer=SimpleNamespace()))
-    app._producer = fake_producer()
+    install_fakes(app, SimpleNamespace(_thread=SimpleNamespace(_consumer=SimpleNamespace())))
     with pytest.raises(RuntimeError, match="cannot guard its commits"):
         asyncio.run(app.on_partitions_assigned.send(set()))
 
@@ -114,8 +120,7 @@ def test_a_consumer_without_the_fetcher_is_reported(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     app = create_app(Settings(home=tmp_path)).app
-    app._consumer = fake_consumer(_consumer=SimpleNamespace())
-    app._producer = fake_producer()
+    install_fakes(app, fake_consumer(_consumer=SimpleNamespace()))
     with caplog.at_level(logging.WARNING, logger="stream.topology.faust_patches"):
         asyncio.run(app.on_partitions_assigned.send(set()))
     assert "could not shorten the fetch wait to 100 ms" in caplog.text
