@@ -29,9 +29,6 @@ from stream.settings import Settings
 MAX_MESSAGE_BYTES = 1024 * 1024
 """Largest message the monitor's producer sends (alerts, dead letters, states)."""
 
-DEAD_LETTER_OVERHEAD_BYTES = 16 * 1024
-"""Room a dead letter needs beside its payload and key (error text, fields)."""
-
 
 @dataclass(frozen=True, slots=True)
 class Limits:

@@ -2,11 +2,16 @@
 
 Decoding a state costs ~20 µs and encoding ~10 µs, and every table write is a
 changelog message, so states are decoded once, kept in memory, and written
-back in ``flush``: the topology calls it right before Faust flushes its
-producer and commits the consumed offsets. Every commit therefore covers the
-state of every event it commits; a crash replays events, never loses state
-(replays are recognised by event id and not counted twice), and a busy seller
-is written once per commit instead of once per event.
+back once per commit, however often the seller changed. Two write paths read
+the changed states: :meth:`CachedSellerStore.drain` hands them encoded to the
+topology's state writer (``stream.topology.state_writer``), which writes them
+to the local table store and the changelog in large batches every commit
+interval, then commits; :meth:`CachedSellerStore.flush` writes what changed
+since through the table itself, from a hook that runs right before any commit
+Faust starts on its own. Every commit therefore covers the state of every event
+it commits; a crash replays events, never loses state (replays are recognised
+by event id and not counted twice). A state that cannot be read or written is
+reset, counted (``listing_monitor_state_resets_total``) and logged.
 """
 
 from __future__ import annotations

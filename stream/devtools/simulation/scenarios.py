@@ -170,10 +170,6 @@ class PriceList:
             return round(value, 1)
         return max(round(value, 2), 0.01)
 
-    def to_cny(self, amount: float, currency: str) -> float:
-        """``amount`` of ``currency`` in CNY."""
-        return amount * self.rates[currency]
-
 
 @lru_cache(maxsize=4)
 def load_prices(path: Path | None = None) -> PriceList:
