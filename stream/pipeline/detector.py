@@ -242,7 +242,7 @@ class Detector:
         if age_days >= policy.max_account_age_days:
             return None
         youth = 1.0 - age_days / policy.max_account_age_days
-        bulk = min(1.0, listing.quantity / (policy.min_quantity * 10))
+        bulk = min(1.0, listing.quantity / policy.full_quantity)
         score = policy.score_min + (policy.score_max - policy.score_min) * (youth + bulk) / 2
         return Reason(
             rule=UNAUTHORISED_RULE,

@@ -279,6 +279,7 @@ class UnauthorisedBrandPolicy(_Section):
     """A brand the seller is not authorised for, sold new, in bulk, from a young account."""
 
     min_quantity: Annotated[int, Field(ge=1)] = 50
+    full_quantity: Annotated[int, Field(ge=1)] = 500
     max_account_age_days: Annotated[float, Field(gt=0)] = 60.0
     score_min: Score = 50.0
     score_max: Score = 75.0
@@ -290,6 +291,7 @@ class SellerPolicy(_Section):
     complaints_min_orders: Annotated[int, Field(ge=1)] = 8
     complaints_min_count: Annotated[int, Field(ge=1)] = 3
     complaints_share: Annotated[float, Field(gt=0, lt=1)] = 0.08
+    complaints_share_max: Annotated[float, Field(gt=0, le=1)] = 0.5
     complaints_score_min: Score = 62.0
     complaints_score_max: Score = 95.0
 
@@ -309,6 +311,7 @@ class SellerPolicy(_Section):
 
     young_account_days: Annotated[float, Field(gt=0)] = 30.0
     young_account_min_units: Annotated[int, Field(ge=1)] = 200
+    young_account_full_units: Annotated[int, Field(ge=1)] = 1000
     young_account_score_min: Score = 40.0
     young_account_score_max: Score = 65.0
     young_account_authorised_factor: Annotated[float, Field(ge=0, le=1)] = 0.25
@@ -321,6 +324,7 @@ class SellerPolicy(_Section):
 
     buyers_min_orders: Annotated[int, Field(ge=2)] = 10
     buyers_top_share: Annotated[float, Field(gt=0, le=1)] = 0.30
+    buyers_top_share_max: Annotated[float, Field(gt=0, le=1)] = 0.8
     buyers_score_min: Score = 35.0
     buyers_score_max: Score = 60.0
 

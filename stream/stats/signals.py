@@ -56,7 +56,7 @@ def counterfeit_complaints(
     score = _scale(
         share,
         policy.complaints_share,
-        0.5,
+        policy.complaints_share_max,
         policy.complaints_score_min,
         policy.complaints_score_max,
     )
@@ -176,7 +176,7 @@ def young_account_bulk_stock(state: SellerState, policy: SellerPolicy) -> Reason
     score = _scale(
         units,
         policy.young_account_min_units,
-        policy.young_account_min_units * 5,
+        policy.young_account_full_units,
         policy.young_account_score_min,
         policy.young_account_score_max,
     )
@@ -239,7 +239,11 @@ def buyer_concentration(state: SellerState, policy: SellerPolicy) -> Reason | No
     if share < policy.buyers_top_share:
         return None
     score = _scale(
-        share, policy.buyers_top_share, 0.8, policy.buyers_score_min, policy.buyers_score_max
+        share,
+        policy.buyers_top_share,
+        policy.buyers_top_share_max,
+        policy.buyers_score_min,
+        policy.buyers_score_max,
     )
     return Reason(
         rule=BUYERS_RULE,
