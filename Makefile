@@ -6,13 +6,16 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint typecheck unit integration schemas kafka-start kafka-stop clean
+.PHONY: venv demo test lint typecheck unit integration schemas lock kafka-start kafka-stop clean
 
-$(STAMP): pyproject.toml
+# Installs the exact versions of requirements.lock (pyproject.toml keeps the ranges),
+# then the project itself without resolving anything again.
+$(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -36,6 +39,12 @@ unit: venv
 
 integration: venv
 	$(BIN)/pytest tests/integration
+
+## lock: re-resolve requirements.lock from pyproject.toml's ranges (then review the diff).
+lock: venv
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --extra dev --strip-extras --allow-unsafe --no-emit-find-links \
+		--output-file requirements.lock pyproject.toml
 
 ## schemas: regenerate schemas/json/ after changing a model.
 schemas: venv

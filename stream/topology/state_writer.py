@@ -5,7 +5,7 @@ seller. Every ``commit_interval`` the writer drains the store's changed states
 straight into the local table store and, through the producer, into the
 changelog in a few large batches, then commits: through Faust's table API
 each state would be one buffered send, and a thousand of them stall message
-delivery at each commit (measured: p50 latency 0.8 s at 2,000 events/s);
+delivery at each commit (p50 latency ~1.1 s at 2,000 events/s: see the README);
 writing each changed seller once per interval rather than more often keeps
 encoding cheap (measured: +16% events/s against every 0.5 s).
 
