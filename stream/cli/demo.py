@@ -7,6 +7,8 @@ import subprocess
 import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -62,6 +64,35 @@ def wait_for_worker(
     console.print(f"worker ready after {time.monotonic() - started:.1f} s", highlight=False)
 
 
+KAFKA_SETUP_TIMEOUT = 60.0
+"""Seconds the topic creation and the group lookup may take before the demo gives up."""
+
+
+def prepare_kafka(settings: Settings) -> tuple[str, set[str]]:
+    """Create the topics and read the group's stale members, or exit naming the problem.
+
+    Both talk to a broker that may have started a moment ago; kafka-python can
+    wait on one indefinitely, so the calls run with a deadline.
+    """
+
+    def setup() -> tuple[str, set[str]]:
+        ensure_topics(settings.bootstrap, monitor_topics(settings), settings.topic_partitions)
+        return group_members(settings.bootstrap, settings.app_id)
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kafka-setup")
+    try:
+        return pool.submit(setup).result(timeout=KAFKA_SETUP_TIMEOUT)
+    except FuturesTimeout:
+        fail(
+            f"Kafka at {settings.bootstrap} did not create the topics within "
+            f"{KAFKA_SETUP_TIMEOUT:g} s; see `listing-monitor kafka logs`"
+        )
+    except KafkaError as exc:
+        fail(f"cannot reach Kafka at {settings.bootstrap}: {exc}")
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
 def stream_sample(settings: Settings, rate: float, stop: threading.Event, sent: list[int]) -> None:
     """Send the bundled sample marketplace at ``rate`` events/s until done or stopped."""
     topics = {"listings": settings.listings_topic, "orders": settings.orders_topic}
@@ -114,13 +145,15 @@ def demo(
         except LocalKafkaError as exc:
             fail(str(exc))
     try:
-        ensure_topics(settings.bootstrap, monitor_topics(settings), settings.topic_partitions)
-    except KafkaError as exc:
-        fail(f"cannot reach Kafka at {settings.bootstrap}: {exc}")
+        _, stale = prepare_kafka(settings)
+    except BaseException:
+        # the broker this demo started is stopped whatever went wrong before the worker ran
+        if broker is not None and not keep_broker:
+            broker.stop(lambda message: console.print(message, highlight=False))
+        raise
 
     log_path = settings.home / "demo-worker.log"
     console.print(f"starting the worker (log: {log_path})", highlight=False)
-    _, stale = group_members(settings.bootstrap, settings.app_id)
     worker, log = processes.spawn(settings, log_path)
     stop = threading.Event()
     sent = [0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -42,11 +43,19 @@ def test_demo_starts_a_broker_prints_alerts_and_cleans_up(tmp_path: Path) -> Non
     lines: list[str] = []
     first_alert_at = None
     assert process.stdout is not None
-    for line in process.stdout:
-        lines.append(line)
-        if first_alert_at is None and ("CRITICAL" in line or " HIGH " in line):
-            first_alert_at = time.monotonic() - started
-    assert process.wait(timeout=120) == 0, "".join(lines)
+    try:
+        for line in process.stdout:
+            lines.append(line)
+            if first_alert_at is None and ("CRITICAL" in line or " HIGH " in line):
+                first_alert_at = time.monotonic() - started
+        assert process.wait(timeout=120) == 0, "".join(lines)
+    finally:
+        if process.poll() is None:  # a demo stuck somewhere: stop it as `kill` would
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
     output = "".join(lines)
     assert first_alert_at is not None, output
     assert first_alert_at < 60, f"first alert after {first_alert_at:.0f}s"
