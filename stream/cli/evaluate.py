@@ -22,6 +22,7 @@ from stream.devtools.evaluation import (
     load_alerts,
     load_events,
     load_labels,
+    parse_labels,
     read_alerts,
     targets_met,
 )
@@ -146,11 +147,7 @@ def _judge_simulation(
         f"{time.perf_counter() - began:.0f} s (rules {rules.config.version})",
         highlight=False,
     )
-    truth = {
-        s: SellerLabel("fraud" if v["label"] == "fraud" else "legit", v["scenario"])
-        for s, v in sim.labels.items()
-    }
-    return truth, judged.alert_load(), event_load(sim)
+    return parse_labels(sim.labels), judged.alert_load(), event_load(sim)
 
 
 def evaluate(

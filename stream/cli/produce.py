@@ -24,8 +24,6 @@ from stream.cli._common import console, fail, load_settings
 from stream.devtools.pacing import Pacer
 from stream.topology.kafka_admin import new_producer
 
-__all__ = ["Pacer", "event_key", "new_producer", "read_lines", "send_all"]
-
 
 def event_key(line: bytes, key_field: str) -> bytes | None:
     """The message key: the event's ``key_field`` (``seller_id``), or None if absent.

@@ -226,16 +226,21 @@ class Detector:
             state.authorized_brands = list(profile.authorized_brands)
 
     def _unauthorised_bulk(
-        self, listing: ListingEvent, brand: str | None, state: SellerState, minute: int
+        self,
+        listing: ListingEvent,
+        brand: str | None,
+        authorised: bool,
+        state: SellerState,
+        minute: int,
     ) -> Reason | None:
         policy = self.config.unauthorised_brand
         if (
             brand is None
+            or authorised
             or listing.condition != "new"
             or listing.quantity is None
             or listing.quantity < policy.min_quantity
             or state.registered_minute is None
-            or self._authorised(state, brand)
         ):
             return None
         age_days = max(0.0, (minute - state.registered_minute) / DAY_MINUTES)
@@ -260,7 +265,12 @@ class Detector:
         )
 
     def _learn_price(
-        self, listing: ListingEvent, brand: str | None, state: SellerState, minute: int
+        self,
+        listing: ListingEvent,
+        brand: str | None,
+        authorised: bool,
+        state: SellerState,
+        minute: int,
     ) -> None:
         """Feed a genuine-looking new listing's price to the learned references."""
         if (
@@ -280,9 +290,7 @@ class Detector:
             state.registered_minute is not None
             and minute - state.registered_minute >= policy.trusted_account_days * DAY_MINUTES
         )
-        self.references.learn(
-            brand, listing.category, price, trusted=self._authorised(state, brand) or old_enough
-        )
+        self.references.learn(brand, listing.category, price, trusted=authorised or old_enough)
 
     def _seller_alert(
         self,
@@ -372,7 +380,7 @@ class Detector:
             if not replay:
                 judgement.counted = self._count_listing(state, memo, listing, findings, minute)
                 if judgement.counted and not findings.reasons:
-                    self._learn_price(listing, findings.brand, state, minute)
+                    self._learn_price(listing, findings.brand, findings.authorised, state, minute)
             covered = self._listing_alert(memo, listing, findings, minute, judgement)
             significant = self._moves_seller_signals(state, listing, findings, minute)
             self._judge_seller(
@@ -415,7 +423,7 @@ class Detector:
             else None,
             # a product name (a "replica" kit) says nothing when the seller may sell the brand
             *(r for r in words if not (authorised and r.rule == PRODUCT_NAME_RULE)),
-            self._unauthorised_bulk(listing, brand, state, minute),
+            self._unauthorised_bulk(listing, brand, authorised, state, minute),
             self._hotspot_reason(listing.category, origin),
         ]
         reasons = sorted((r for r in found if r is not None), key=lambda r: r.score, reverse=True)

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from stream.cli import app
 from stream.cli.alerts import print_alert, render_alert
-from stream.cli.produce import Pacer, event_key, read_lines
+from stream.cli.produce import event_key, read_lines
+from stream.devtools.pacing import Pacer
 from stream.rules import DEFAULT_RULES_FILE
 from tests.fixtures import example
 
