@@ -22,6 +22,8 @@ from stream.pipeline.policy import (
     seller_alert_id,
     should_alert,
 )
+from stream.rings.announce import Announcer
+from stream.rings.messages import Announcement, MemberStatus
 from stream.rules.listing_rules import (
     PRODUCT_NAME_RULE,
     CompiledRules,
@@ -90,6 +92,8 @@ class Judgement:
     reasons: list[Reason] = field(default_factory=list)
     counted: bool = True
     suppressed: int = 0
+    # for ring linking: identifiers newly seen with the seller, its risk if it rose
+    ring: list[Announcement | MemberStatus] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,7 @@ class Detector:
         self._text_memo: dict[TextKey, tuple[str | None, tuple[Reason, ...]]] = {}
         self.cooldown = max(1, int(self.config.alerting.cooldown_hours * 60))
         self.young_minutes = int(self.config.seller.young_account_days * DAY_MINUTES)
+        self.announcer = Announcer(self.config.rings)
 
     # ------------------------------------------------------------- helpers
 
@@ -371,8 +376,10 @@ class Detector:
         replay = not state.first_sight(listing.event_id)
         self._update_profile(state, listing)
         judgement = Judgement()
+        at = int(listing.event_time.timestamp())
         if listing.event_type == "listing_removed":
             self._remove_listing(state, listing, minute, replay)
+            judgement.ring.extend(self.announcer.on_listing(state, listing, None, at))
         else:
             findings = self._listing_findings(listing, state, minute)
             judgement.reasons = findings.reasons
@@ -387,8 +394,25 @@ class Detector:
                 state, listing.seller_id, listing.event_id, listing.event_time, minute,
                 judgement, covered, significant,
             )  # fmt: skip
+            announced = self.announcer.on_listing(state, listing, findings.brand, at)
+            self._ring_step(state, listing.seller_id, listing.event_id, at, judgement, announced)
         self.store.save(listing.seller_id, state)
         return judgement
+
+    def _ring_step(
+        self,
+        state: SellerState,
+        seller_id: str,
+        event_id: str,
+        at: int,
+        judgement: Judgement,
+        announced: list[Announcement],
+    ) -> None:
+        """What the event tells ring linking: new identifiers, and the seller's risk if it rose."""
+        judgement.ring.extend(announced)
+        status = self.announcer.on_alerts(state, seller_id, judgement.alerts, event_id, at)
+        if status is not None:
+            judgement.ring.append(status)
 
     # ------------------------------------------------------- listing steps
 
@@ -459,6 +483,7 @@ class Detector:
         memo.category = listing.category
         memo.active = 1
         memo.unauthorised = 0 if findings.authorised else 1
+        memo.brand = findings.brand
         if not counted:
             return False
         state.add(minute, Counter.LISTINGS)
@@ -553,15 +578,20 @@ class Detector:
         state = self.store.load(order.seller_id)
         minute = self._clock_in(order.event_time)
         judgement = Judgement()
+        at = int(order.event_time.timestamp())
+        announced: list[Announcement] = []
         if state.first_sight(order.event_id):
             judgement.counted = state.advance(minute, self.lateness, stream=1)
             if judgement.counted:
                 self._count_order(state, order, minute, judgement)
+            memo = state.listings.get(order.listing_id)
+            announced = self.announcer.on_order(state, order, memo.brand if memo else None, at)
         significant = order.event_type != "order_placed" or bool(judgement.reasons)
         self._judge_seller(
             state, order.seller_id, order.event_id, order.event_time, minute,
             judgement, significant=significant,
         )  # fmt: skip
+        self._ring_step(state, order.seller_id, order.event_id, at, judgement, announced)
         self.store.save(order.seller_id, state)
         return judgement
 

@@ -37,6 +37,7 @@ from stream.logs import Throttle
 from stream.pipeline.detector import Detector, DictSellerStore, Judgement, SellerStore
 from stream.pipeline.limits import DEFAULT_LIMITS, Limits, time_problems
 from stream.pipeline.metrics import MonitorMetrics
+from stream.rings.messages import Announcement, MemberStatus
 from stream.rules import CompiledRules
 
 StreamKind = Literal["listings", "orders"]
@@ -78,6 +79,7 @@ class Outcome:
     alerts: list[Alert] = field(default_factory=list)
     dead_letter: DeadLetter | None = None
     records: list[Record] = field(default_factory=list)
+    ring: list[Announcement | MemberStatus] = field(default_factory=list)
 
 
 class RejectedEventError(Exception):
@@ -200,7 +202,7 @@ class EventProcessor:
             )
             records = self._encode_alerts(judgement.alerts)
             self._count_judged(stream, event, judgement, started)
-            return Outcome(alerts=judgement.alerts, records=records)
+            return Outcome(alerts=judgement.alerts, records=records, ring=judgement.ring)
         except RejectedEventError as rejected:
             return self._dead_letter(stream, source, raw, rejected.kind, rejected.error)
         except Exception as exc:  # a bug must cost one event, never the worker

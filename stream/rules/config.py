@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -224,6 +224,10 @@ KNOWN_RULES = frozenset(
         "buyer_concentration",
         "many_dispatch_points",
         "hotspot_dispatch",
+        "ring_flagged_members",
+        "ring_size",
+        "ring_provinces",
+        "ring_links",
     }
 )
 
@@ -334,6 +338,86 @@ class SellerPolicy(_Section):
     dispatch_event_score: Score = 30.0
 
 
+LinkKind = Literal["phone", "payout_account", "device", "return_address", "tracking", "resale"]
+"""What two linked sellers share: a profile identifier, a carrier tracking
+number, or a resale chain (one of them repeatedly buys a brand from the other
+and lists that brand)."""
+
+LINK_KINDS: tuple[LinkKind, ...] = get_args(LinkKind)
+
+
+class RingPolicy(_Section):
+    """Rings: sellers linked by shared identifiers, scored and alerted on as one group.
+
+    Attributes:
+        enabled: Whether sellers announce their identifiers and rings are kept.
+        hard_links: Kinds that join two sellers into one ring.
+        soft_links: Kinds that add weight and evidence to a ring whose members
+            they link, but never join sellers on their own.
+        max_fanout: An identifier shared by more sellers than this is a
+            super-node (a warehouse's return address, a payment agency's
+            account): it links nobody, and links it made before are undone.
+        fanout: Per-kind overrides of ``max_fanout``.
+        large_ring_members: Rings at least this large are counted and marked
+            in ``rings list``.
+        resale_min_orders: Orders of one brand from one seller after which a
+            buyer who lists that brand is linked to the seller (a resale chain).
+        member_flag_severity: A member counts as flagged from this severity of
+            its own listing or seller alerts.
+        min_flagged_members: Flagged members a ring needs for its members'
+            evidence to weigh fully; fewer weigh ``single_flagged_factor``.
+        single_flagged_factor: Weight of the strongest member's score while
+            fewer than ``min_flagged_members`` are flagged.
+        size_min_members, size_score_per_member, size_score_max: Context from
+            the ring's size.
+        provinces_min, province_score, provinces_score_max: Context from the
+            number of provinces its members ship from or are registered in.
+        link_score_per_identifier, links_score_max: Context from the number
+            of identifiers that link its members.
+        regrow_factor: Another ring alert in the same band once the ring has
+            grown by this share of the members its last alert named.
+    """
+
+    enabled: bool = True
+    hard_links: list[LinkKind] = Field(default=["payout_account", "phone", "tracking", "resale"])
+    soft_links: list[LinkKind] = Field(default=["device", "return_address"])
+    max_fanout: Annotated[int, Field(ge=2, le=10_000)] = 30
+    fanout: dict[LinkKind, Annotated[int, Field(ge=2, le=10_000)]] = Field(default_factory=dict)
+    large_ring_members: Annotated[int, Field(ge=2)] = 100
+    resale_min_orders: Annotated[int, Field(ge=1, le=1000)] = 3
+    member_flag_severity: Literal["medium", "high", "critical"] = "high"
+    min_flagged_members: Annotated[int, Field(ge=1)] = 2
+    single_flagged_factor: Annotated[float, Field(ge=0, le=1)] = 0.5
+    size_min_members: Annotated[int, Field(ge=2)] = 5
+    size_score_per_member: Score = 1.0
+    size_score_max: Score = 15.0
+    provinces_min: Annotated[int, Field(ge=2)] = 3
+    province_score: Score = 3.0
+    provinces_score_max: Score = 15.0
+    link_score_per_identifier: Score = 1.0
+    links_score_max: Score = 10.0
+    regrow_factor: Annotated[float, Field(gt=0, le=100)] = 0.5
+
+    @model_validator(mode="after")
+    def _kinds(self) -> RingPolicy:
+        both = sorted(set(self.hard_links) & set(self.soft_links))
+        if both:
+            raise ValueError(f"link kinds both hard and soft: {', '.join(both)}")
+        return self
+
+    def max_fanout_of(self, kind: LinkKind) -> int:
+        """The fan-out above which an identifier of ``kind`` is a super-node."""
+        return self.fanout.get(kind, self.max_fanout)
+
+    def strength(self, kind: LinkKind) -> Literal["hard", "soft"] | None:
+        """Whether ``kind`` joins rings (hard), only weighs (soft), or is ignored (None)."""
+        if kind in self.hard_links:
+            return "hard"
+        if kind in self.soft_links:
+            return "soft"
+        return None
+
+
 class HotspotPolicy(_Section):
     """The regional prior: context, never an alert above ``medium`` on its own."""
 
@@ -377,6 +461,7 @@ class RulesConfig(_Section):
     seller: SellerPolicy = SellerPolicy()
     hotspot: HotspotPolicy = HotspotPolicy()
     hotspots: list[Hotspot] = Field(default_factory=list)
+    rings: RingPolicy = RingPolicy()
 
     @model_validator(mode="after")
     def _cross_checks(self) -> RulesConfig:

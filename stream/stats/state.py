@@ -10,7 +10,9 @@ is bounded whatever the seller does:
   of ``len(Counter)`` integers;
 * the last ``RECENT_ORDERS`` orders (time, buyer), the last ``RECENT_PRICES``
   branded price ratios, at most ``MAX_LISTINGS`` listings, ``MAX_ORIGINS``
-  dispatch points and ``RECENT_EVENT_IDS`` event ids (to ignore replays).
+  dispatch points and ``RECENT_EVENT_IDS`` event ids (to ignore replays);
+* for rings, the last ``ANNOUNCED_IDENTIFIERS`` identifiers announced and
+  ``REPEAT_BUYS`` (buyer, brand) order counts.
 
 Times are whole minutes since the Unix epoch, in event time. Windows are read
 "as of" the seller's latest event time, so events that arrive out of order
@@ -39,6 +41,8 @@ DAYS_KEPT = 8
 RECENT_ORDERS = 64
 RECENT_PRICES = 32
 RECENT_EVENT_IDS = 128
+ANNOUNCED_IDENTIFIERS = 128
+REPEAT_BUYS = 64
 MAX_LISTINGS = 256
 MAX_ORIGINS = 16
 
@@ -117,9 +121,10 @@ class ListingMemo(list[Any]):
     alert_minute: int = _field(5, "Event minute of the last alert.")
     alert_event: str | None = _field(6, "Event id that triggered the last alert.")
     unauthorised: int = _field(7, "1 if it is of a brand the seller is not authorised for.")
+    brand: str | None = _field(8, "Canonical brand (resale chains are told by it).")
 
 
-MEMO_DEFAULTS: tuple[Any, ...] = (None, 0, 1, None, 0, 0, None, 0)
+MEMO_DEFAULTS: tuple[Any, ...] = (None, 0, 1, None, 0, 0, None, 0, None)
 MEMO_FIELDS = len(MEMO_DEFAULTS)
 
 
@@ -147,6 +152,11 @@ class SellerState:
     eval_minute: int = 0
     eval_events: int = 0
     stream_minutes: list[int] = field(default_factory=lambda: [0, 0])
+    # rings: the band last announced, the identifiers announced (short hashes)
+    # and orders per (buyer, brand) not yet announced as a resale chain
+    ring_band: int = 0
+    announced: list[int] = field(default_factory=list)
+    repeat_buys: dict[int, int] = field(default_factory=dict)
     # membership index of recent_events (not encoded: rebuilt from the list)
     _recent: set[int] = field(default_factory=set, repr=False, compare=False)
     _tidy_minute: int = field(default=0, repr=False, compare=False)  # last_minute at tidy()
@@ -179,6 +189,7 @@ class SellerState:
                     self.eval_minute,
                     self.eval_events,
                 ],
+                "n": [self.ring_band, self.announced, self.repeat_buys],
             },
             option=orjson.OPT_NON_STR_KEYS,
         )
@@ -230,6 +241,9 @@ class SellerState:
             eval_minute=eval_minute,
             eval_events=eval_events,
         )
+        if "n" in data:
+            state.ring_band, state.announced, buys = data["n"]
+            state.repeat_buys = {int(k): v for k, v in buys.items()}
         state._recent.update(recent_events)
         if version == 1:
             state._expire()
@@ -333,6 +347,27 @@ class SellerState:
         if len(self.origins) > MAX_ORIGINS:
             oldest = min(self.origins, key=self.origins.__getitem__)
             del self.origins[oldest]
+
+    def announce(self, identifier: str) -> bool:
+        """Record an identifier as announced; False if it was already (the last
+        ``ANNOUNCED_IDENTIFIERS`` are remembered: an older one is announced
+        again, which the index ignores)."""
+        digest = short_hash(identifier)
+        if digest in self.announced:
+            return False
+        self.announced.append(digest)
+        if len(self.announced) > ANNOUNCED_IDENTIFIERS:
+            del self.announced[0]
+        return True
+
+    def count_repeat_buy(self, buyer_brand: str) -> int:
+        """One more order of a brand by a buyer: how many so far (``REPEAT_BUYS`` pairs kept)."""
+        digest = short_hash(buyer_brand)
+        count = self.repeat_buys.pop(digest, 0) + 1
+        self.repeat_buys[digest] = count  # re-inserted: the oldest pair goes first
+        if len(self.repeat_buys) > REPEAT_BUYS:
+            del self.repeat_buys[next(iter(self.repeat_buys))]
+        return count
 
     def listing(self, listing_id: str) -> ListingMemo:
         """The memo of a listing, created on first sight (at most ``MAX_LISTINGS`` kept)."""

@@ -1,6 +1,6 @@
 """The layout is the architecture: which package may import which.
 
-Product core (``pipeline``, ``rules``, ``stats``, ``schemas``): no Faust, no
+Product core (``pipeline``, ``rings``, ``rules``, ``stats``, ``schemas``): no Faust, no
 aiokafka, no developer tooling. ``topology``: the product core and Faust, no
 developer tooling. Nothing imports ``cli`` but the entry point.
 """
@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "stream"
-CORE = ("stream.pipeline", "stream.rules", "stream.stats")
+CORE = ("stream.pipeline", "stream.rings", "stream.rules", "stream.stats")
 FRAMEWORKS = ("faust", "mode", "aiokafka", "kafka")
 
 

@@ -84,12 +84,13 @@ def test_product_names_must_name_terms(tmp_path: Path) -> None:
 def test_every_rule_that_gives_reasons_is_known_to_the_config() -> None:
     """`[evidence] context_rules` is checked against KNOWN_RULES: keep it complete."""
     from stream.pipeline import detector
+    from stream.rings import scoring
     from stream.rules import config, listing_rules
     from stream.stats import signals
 
     declared = {
         value
-        for module in (detector, listing_rules, signals)
+        for module in (detector, listing_rules, signals, scoring)
         for name, value in vars(module).items()
         if name.endswith("_RULE") and isinstance(value, str)
     }

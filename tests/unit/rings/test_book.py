@@ -1,0 +1,227 @@
+"""Rings from edges: components, stable ids, merges, super-nodes, scores and alerts."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stream.rings import Announcement, IdentifierIndex, MemberStatus, RingBook
+from stream.rings.book import ring_id_of
+from stream.rings.messages import Edge
+from stream.rules import CompiledRules, load_rules
+from stream.rules.config import LinkKind
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+RULES = CompiledRules.build(load_rules())
+
+
+def new_book(rules: CompiledRules = RULES) -> RingBook:
+    return RingBook(rules, {}, {}, {}, {}, {}, lambda: NOW)
+
+
+def edge(
+    kind: LinkKind, value: str, members: list[str], since: int = 100, fanout: int | None = None
+) -> Edge:
+    return Edge(
+        kind=kind,
+        value=value,
+        members=dict.fromkeys(members, "CN/Fujian"),
+        since=since,
+        fanout=len(members) if fanout is None else fanout,
+        supernode=False,
+        seller_id=members[-1],
+        event_id=f"ev-{value}",
+        at=since,
+    )
+
+
+def ring_of(book: RingBook, seller: str) -> str | None:
+    raw = book.ring_of.get(seller.encode())
+    return None if raw is None else raw.decode()
+
+
+def test_a_hard_identifier_shared_by_two_sellers_makes_a_ring_named_after_it() -> None:
+    book = new_book()
+    assert book.apply_edge(edge("payout_account", "pa-1", ["A", "B"])) == []
+    ring = ring_id_of("payout_account:pa-1")
+    assert ring_of(book, "A") == ring_of(book, "B") == ring
+    shown = book.show(ring)
+    assert shown is not None
+    assert [m["seller_id"] for m in shown["member_list"]] == ["A", "B"]
+    assert shown["link_list"] == [
+        {"kind": "payout_account", "strength": "hard", "identifier": "pa-1", "members": ["A", "B"]}
+    ]
+
+
+def test_a_ring_keeps_its_id_as_it_grows() -> None:
+    book = new_book()
+    book.apply_edge(edge("phone", "ph-1", ["A", "B"], since=100))
+    book.apply_edge(edge("phone", "ph-2", ["B", "C"], since=200))
+    book.apply_edge(edge("phone", "ph-1", ["A", "B", "D"], since=100))
+    ring = ring_id_of("phone:ph-1")
+    assert {ring_of(book, s) for s in "ABCD"} == {ring}
+    assert book.ranked()[0]["members"] == 4
+
+
+def test_when_two_rings_merge_the_older_id_survives_and_the_other_points_to_it() -> None:
+    book = new_book()
+    book.apply_edge(edge("phone", "young", ["C", "D"], since=500))
+    book.apply_edge(edge("phone", "old", ["A", "B"], since=100))
+    book.apply_edge(edge("tracking", "tk", ["B", "C"], since=900))
+    old, young = ring_id_of("phone:old"), ring_id_of("phone:young")
+    assert {ring_of(book, s) for s in "ABCD"} == {old}
+    merged = book.show(young)
+    assert merged is not None
+    assert merged["merged_into"] == old
+    assert book.resolve(young) == old
+    survivor = book.show(old)
+    assert survivor is not None
+    assert young in survivor["merged_ring_ids"]
+    assert [r["ring_id"] for r in book.ranked()] == [old]
+
+
+def test_soft_links_weigh_but_never_join_sellers() -> None:
+    book = new_book()
+    book.apply_edge(edge("device", "dv-1", ["A", "B"]))
+    book.apply_edge(edge("return_address", "ra-1", ["A", "B", "C"]))
+    assert ring_of(book, "A") is None
+    assert book.ranked() == []
+    book.apply_edge(edge("payout_account", "pa-1", ["A", "B"]))
+    (ring,) = book.ranked()
+    assert ring["members"] == 2
+    assert ring["links"] == "1 payout account; 1 shared device and 1 shared return address"
+
+
+def test_a_supernode_links_nobody_and_undoes_what_it_linked() -> None:
+    book = new_book()
+    book.apply_edge(edge("payout_account", "agency", ["A", "B", "C"]))
+    book.apply_edge(edge("phone", "ph", ["A", "B"], since=300))
+    agency = ring_id_of("payout_account:agency")
+    assert ring_of(book, "C") == agency
+    book.apply_edge(Edge("payout_account", "agency", {}, 100, 31, True, "Z", "ev-z", 400))
+    assert ring_of(book, "C") is None
+    assert ring_of(book, "A") == ring_of(book, "B") == ring_id_of("phone:ph")
+    assert book.supernodes() == [{"kind": "payout_account", "identifier": "agency", "fanout": 31}]
+    gone = book.show(agency)
+    assert gone is not None
+    assert gone["current_ring_id"] == ring_id_of("phone:ph")
+
+
+def status(seller: str, score: float, band: int) -> MemberStatus:
+    return MemberStatus(seller, score, band, "CN/Guangdong", f"ev-{seller}", 1000)
+
+
+def test_an_honest_group_with_nothing_against_it_stays_below_high_and_unalerted() -> None:
+    book = new_book()
+    shops = [f"F{i:02d}" for i in range(40)]
+    alerts = book.apply_edge(edge("payout_account", "franchise", shops))
+    (ring,) = book.ranked()
+    assert alerts == []
+    assert ring["severity"] in (None, "medium")
+
+
+def test_flagged_members_raise_one_ring_alert_naming_every_member() -> None:
+    book = new_book()
+    shops = [f"G{i:02d}" for i in range(12)]
+    for left, right in itertools.pairwise(shops):  # a chain: each shares with the next
+        book.apply_edge(edge("phone", f"ph-{left}", [left, right]))
+    # one flagged shop puts its ring on the watch list at most
+    assert [a.severity for a in book.apply_status(status("G03", 72.0, 2))] == ["medium"]
+    (alert,) = book.apply_status(status("G09", 68.0, 2))
+    assert alert.level == "ring"
+    assert alert.severity in ("high", "critical")
+    assert alert.member_seller_ids == sorted(shops)
+    assert alert.seller_id == "G09"
+    assert alert.trigger_event_id == "ev-G09"
+    assert alert.ring_id == ring_id_of(f"phone:ph-{shops[0]}")
+    assert alert.reasons[0].message.startswith("2 of 12 members flagged")
+    # the same evidence again: no second alert; half as many members more: another one
+    assert book.apply_status(status("G09", 68.0, 2)) == []
+    more = [f"H{i}" for i in range(6)]
+    alerts = book.apply_edge(edge("phone", "ph-more", ["G11", *more], since=2000))
+    assert len(alerts) == 1
+    assert len(alerts[0].member_seller_ids) == 18
+    assert alerts[0].alert_id != alert.alert_id
+
+
+def test_applying_an_edge_twice_changes_nothing() -> None:
+    book = new_book()
+    e = edge("phone", "ph", ["A", "B"])
+    book.apply_edge(e)
+    before = dict(book.rings), dict(book.ring_of)
+    book.apply_edge(e)
+    assert (dict(book.rings), dict(book.ring_of)) == before
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32), st.integers(min_value=3, max_value=25))
+def test_rings_and_ids_do_not_depend_on_the_order_identifiers_arrive_in(
+    seed: int, sellers: int
+) -> None:
+    """What N workers see in any interleaving, one worker sees in order: same rings."""
+    rng = random.Random(seed)
+    kinds: list[LinkKind] = ["phone", "payout_account", "tracking", "device", "return_address"]
+    announcements = []
+    for index in range(sellers * 2):
+        kind = rng.choice(kinds)
+        value = f"id-{rng.randrange(sellers)}"
+        seller = f"S{rng.randrange(sellers):02d}"
+        announcements.append(Announcement(kind, value, seller, 1000 + index, None, f"e{index}"))
+
+    def rings_after(order: list[Announcement]) -> dict[str, str | None]:
+        index = IdentifierIndex({}, RULES.config.rings)
+        book = new_book()
+        # each identifier's announcements keep their order (one partition each)
+        for a in order:
+            found = index.add(a)
+            if found is not None:
+                book.apply_edge(found)
+        return {f"S{i:02d}": ring_of(book, f"S{i:02d}") for i in range(sellers)}
+
+    expected = rings_after(announcements)
+    by_key: dict[str, list[Announcement]] = {}
+    for a in announcements:
+        by_key.setdefault(a.key, []).append(a)
+    queues = list(by_key.values())
+    shuffled: list[Announcement] = []
+    while queues:
+        queue = rng.choice(queues)
+        shuffled.append(queue.pop(0))
+        if not queue:
+            queues.remove(queue)
+    assert rings_after(shuffled) == expected
+
+
+@pytest.mark.parametrize("fanout", [31, 32, 64])
+def test_the_index_reports_a_supernode_when_it_crosses_the_cap_and_as_it_doubles(
+    fanout: int,
+) -> None:
+    index = IdentifierIndex({}, RULES.config.rings)
+    edges = [
+        index.add(Announcement("return_address", "warehouse", f"S{i}", i, None, f"e{i}"))
+        for i in range(fanout)
+    ]
+    last = edges[-1]
+    assert last is not None
+    assert last.supernode
+    assert last.members == {}
+    reported = [e.fanout for e in edges if e is not None and e.supernode]
+    assert reported == [f for f in (31, 32, 64) if f <= fanout]
+    assert index.fanout("return_address", "warehouse") == fanout
+
+
+def test_the_index_forgets_lone_identifiers_after_the_retention() -> None:
+    index = IdentifierIndex({}, RULES.config.rings)
+    index.add(Announcement("tracking", "tk-old", "A", 100, None, "e1"))
+    index.add(Announcement("tracking", "tk-new", "A", 5000, None, "e2"))
+    index.add(Announcement("tracking", "tk-shared", "A", 100, None, "e3"))
+    assert index.add(Announcement("tracking", "tk-shared", "B", 150, None, "e4")) is not None
+    assert index.expire(now=5000, retention_seconds=1000) == 1
+    assert index.fanout("tracking", "tk-old") == 0
+    assert index.fanout("tracking", "tk-new") == 1
+    assert index.fanout("tracking", "tk-shared") == 2
