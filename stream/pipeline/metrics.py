@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import get_args
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from schemas.events import DeadLetterKind
 
 STREAMS = ("listings", "orders")
+RING_STREAMS = ("ring_identifiers", "ring_updates")
+RING_MESSAGES = ("announcements", "edges", "statuses")
 OUTCOMES = ("valid", "invalid", "failed")
 DEAD_LETTER_REASONS: tuple[str, ...] = get_args(DeadLetterKind)
 
@@ -90,6 +92,35 @@ class MonitorMetrics:
             "Seller states deleted after the retention period without events.",
             registry=self.registry,
         )
+        self.ring_messages = Counter(
+            "listing_monitor_ring_messages_total",
+            "Ring-linking records sent between workers, by kind: announcements (a seller "
+            "newly seen with an identifier), edges (an identifier's sellers), statuses (a "
+            "seller's own band rose). Several travel in one Kafka message.",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.ring_kafka_messages = Counter(
+            "listing_monitor_ring_kafka_messages_total",
+            "Kafka messages sent to the internal ring topics, by topic.",
+            ["topic"],
+            registry=self.registry,
+        )
+        self.rings = Gauge(
+            "listing_monitor_rings",
+            "Rings of linked sellers kept by this worker (merged and dissolved ones not counted).",
+            registry=self.registry,
+        )
+        self.large_rings = Gauge(
+            "listing_monitor_large_rings",
+            "Rings with at least [rings] large_ring_members members.",
+            registry=self.registry,
+        )
+        self.supernodes = Gauge(
+            "listing_monitor_supernode_identifiers",
+            "Identifiers shared by more sellers than [rings] max_fanout: they link nobody.",
+            registry=self.registry,
+        )
         self.processing = Histogram(
             "listing_monitor_processing_seconds",
             "Time to decode, validate and judge one input event, by stream.",
@@ -104,6 +135,12 @@ class MonitorMetrics:
             for reason in DEAD_LETTER_REASONS:
                 self.dead_letters.labels(stream, reason)
             self.unknown_currency.labels(stream)
+        for kind in RING_MESSAGES:
+            self.ring_messages.labels(kind)
+        for stream in RING_STREAMS:
+            self.ring_kafka_messages.labels(stream)
+            for reason in DEAD_LETTER_REASONS:
+                self.dead_letters.labels(stream, reason)
         for reason in ("undecodable", "unencodable"):
             self.state_resets.labels(reason)
         for topic in ("alerts", "dead_letter"):

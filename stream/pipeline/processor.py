@@ -64,12 +64,16 @@ class Source(NamedTuple):
     key: bytes | None
 
 
-class Record(NamedTuple):
-    """One encoded message to publish, to the alerts or the dead-letter topic."""
+RecordTopic = Literal["alerts", "dead_letter", "ring_identifiers", "ring_updates"]
 
-    topic: Literal["alerts", "dead_letter"]
+
+class Record(NamedTuple):
+    """One encoded message to publish: an alert, a dead letter, or ring linking's."""
+
+    topic: RecordTopic
     key: bytes | None
     value: bytes
+    partition: int | None = None  # None: the producer's partitioner picks it by key
 
 
 @dataclass

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterable, Callable, Mapping
 from typing import Any
 
 from stream.pipeline.processor import EventProcessor, Outcome, Record, Source, StreamKind
+from stream.rings.messages import Announcement, MemberStatus
 from stream.stats.store import CachedSellerStore
 from stream.topology.handover import Handover
 from stream.topology.publisher import Publisher
@@ -30,6 +31,8 @@ class JudgeAgent:
         writer: The state writer (told the latest event of each partition).
         handover: Guards rebalances: which events may be judged now.
         publisher: Hands the records of a batch to the producer.
+        ring_records: The records of what a batch announces for ring linking
+            (:class:`stream.topology.rings.RingSender`); None: rings are off.
     """
 
     def __init__(
@@ -40,8 +43,10 @@ class JudgeAgent:
         writer: StateWriter,
         handover: Handover,
         publisher: Publisher,
+        ring_records: Callable[[list[Announcement | MemberStatus]], list[Record]] | None = None,
     ) -> None:
         self.processor = processor
+        self.ring_records = ring_records
         self.streams = dict(streams)
         self.handlers: dict[str, Callable[[bytes | None, Source], Outcome]] = {
             topic: processor.on_listing if kind == "listings" else processor.on_order
@@ -66,6 +71,7 @@ class JudgeAgent:
         through judging one.
         """
         records: list[Record] = []
+        ring: list[Announcement | MemberStatus] = []
         for event in batch:
             message = event.message
             self.writer.saw(message.partition, event)
@@ -78,6 +84,9 @@ class JudgeAgent:
                     self.streams[message.topic], source, event.value, exc
                 )
             records.extend(outcome.records)
+            ring.extend(outcome.ring)
+        if ring and self.ring_records is not None:
+            records.extend(self.ring_records(ring))
         return records
 
     async def run(self, batches: AsyncIterable[list[Any]]) -> None:

@@ -4,7 +4,9 @@
 effects. One agent, ``judge-events`` (:mod:`stream.topology.agent`), reads both
 input topics in small batches, hands raw bytes to
 :class:`stream.pipeline.processor.EventProcessor` and publishes what it returns
-(:mod:`stream.topology.publisher`). A timer, ``write-states-and-commit``, writes
+(:mod:`stream.topology.publisher`); what the events announce for ring linking
+goes on to two more agents, ``index-identifiers`` and ``link-rings``
+(:mod:`stream.topology.rings`). A timer, ``write-states-and-commit``, writes
 the changed seller states to their changelogged table and then commits
 (:mod:`stream.topology.state_writer`); a hook in Faust's monitor sensor writes
 whatever changed since (and the reference sketches) before any commit.
@@ -47,8 +49,9 @@ from stream.topology.faust_patches import (
 from stream.topology.handover import Handover
 from stream.topology.outage import KafkaClientLog
 from stream.topology.publisher import Publisher
+from stream.topology.rings import RingAgents, ring_topic_names, ring_topics, wire_rings
 from stream.topology.state_writer import StateWriter
-from stream.topology.web import add_metrics_page
+from stream.topology.web import add_metrics_page, add_ring_pages
 
 __all__ = [
     "FETCH_MAX_WAIT_MS",
@@ -91,6 +94,7 @@ class Topology:
     metrics: MonitorMetrics
     rules: RulesConfig
     client_log: KafkaClientLog
+    rings: RingAgents | None = None
 
 
 def raw_topic(app: faust.App, *names: str) -> Any:
@@ -212,8 +216,9 @@ def create_app(
         settings.state_cache_size,
         on_reset=lambda reason: metrics.state_resets.labels(reason).inc(),
     )
+    compiled = CompiledRules.build(rules)
     processor = EventProcessor(
-        CompiledRules.build(rules), metrics, store=store, limits=Limits.from_settings(settings)
+        compiled, metrics, store=store, limits=Limits.from_settings(settings)
     )
     writer = StateWriter(
         store,
@@ -240,19 +245,30 @@ def create_app(
         settings.listings_topic: "listings",
         settings.orders_topic: "orders",
     }
+    rings_on = rules.rings.enabled
+    # Ring linking's topics are guarded like the input topics: Faust must not
+    # acknowledge a ring message nobody applied (see stream.topology.handover).
+    guarded = set(streams) | (set(ring_topic_names(settings)) if rings_on else set())
     handover = Handover(
         write_states_and_commit,
         batch_timeout=settings.session_timeout / 2,
-        inputs=frozenset(streams),
+        inputs=frozenset(guarded),
     )
-    publisher = Publisher(
-        {
-            "alerts": raw_topic(app, settings.alerts_topic),
-            "dead_letter": raw_topic(app, settings.dead_letter_topic),
-        },
-        metrics,
-    )
-    agent = JudgeAgent(processor, streams, store, writer, handover, publisher)
+    topics: dict[str, Any] = {
+        "alerts": raw_topic(app, settings.alerts_topic),
+        "dead_letter": raw_topic(app, settings.dead_letter_topic),
+    }
+    if rings_on:
+        topics.update(ring_topics(app, settings))
+    publisher = Publisher(topics, metrics)
+    ring_agents: RingAgents | None = None
+    ring_records = None
+    if rings_on:
+        sender, ring_agents = wire_rings(
+            app, settings, compiled, metrics, topics, publisher, handover
+        )
+        ring_records = sender.records
+    agent = JudgeAgent(processor, streams, store, writer, handover, publisher, ring_records)
 
     async def judge_events(stream: Any) -> None:
         await agent.run(stream.take_events(settings.batch_max_events, settings.batch_max_wait))
@@ -308,6 +324,13 @@ def create_app(
         expire_silent_sellers
     )
     add_metrics_page(app, metrics.registry)
+    if ring_agents is not None:
+        add_ring_pages(app, ring_agents.book)
     return Topology(
-        app=app, processor=processor, metrics=metrics, rules=rules, client_log=client_log
+        app=app,
+        processor=processor,
+        metrics=metrics,
+        rules=rules,
+        client_log=client_log,
+        rings=ring_agents,
     )

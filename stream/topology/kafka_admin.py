@@ -28,6 +28,30 @@ def monitor_topics(settings: Settings) -> list[str]:
     ]
 
 
+# The Faust tables of a worker: each has a changelog topic ``<app-id>-<table>-changelog``.
+TABLES = (
+    "seller-state",
+    "reference-prices",
+    "ring-identifiers",
+    "ring-edges",
+    "ring-of",
+    "rings",
+    "ring-statuses",
+    "ring-soft",
+)
+
+
+def internal_topics(settings: Settings) -> list[str]:
+    """The topics a worker creates for itself: ring linking's, changelogs, Faust's assignor's."""
+    app_id = settings.app_id
+    return [
+        f"{app_id}-ring-identifiers",
+        f"{app_id}-ring-updates",
+        f"{app_id}-__assignor-__leader",
+        *(f"{app_id}-{table}-changelog" for table in TABLES),
+    ]
+
+
 def admin_client(bootstrap: str, timeout_ms: int = 10_000) -> KafkaAdminClient:
     """An admin client for ``bootstrap`` (comma-separated host:port list)."""
     return KafkaAdminClient(

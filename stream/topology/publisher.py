@@ -1,4 +1,4 @@
-"""Handing alerts and dead letters to Faust's producer."""
+"""Handing alerts, dead letters and ring linking's messages to Faust's producer."""
 
 from __future__ import annotations
 
@@ -43,7 +43,9 @@ class Publisher:
         pause = 0.1
         while True:
             try:
-                delivery = await topic.send(key=record.key, value=record.value)
+                delivery = await topic.send(
+                    key=record.key, value=record.value, partition=record.partition
+                )
             except Exception as exc:
                 self._log.log(
                     ("send", type(exc).__name__),

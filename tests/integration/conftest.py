@@ -26,7 +26,13 @@ from stream.cli.alerts import follow_batches
 from stream.devtools.local_kafka import LocalKafka
 from stream.devtools.processes import free_port, spawn, stop
 from stream.settings import Settings
-from stream.topology.kafka_admin import delete_topics, ensure_topics, group_members, monitor_topics
+from stream.topology.kafka_admin import (
+    delete_topics,
+    ensure_topics,
+    group_members,
+    internal_topics,
+    monitor_topics,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -173,14 +179,37 @@ def start_monitor(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Callable[...
         monitor.producer.close()
     doomed: set[str] = set()
     for monitor in started:
-        app_id = monitor.settings.app_id
         doomed.update(monitor_topics(monitor.settings))
-        doomed.update(
-            f"{app_id}-{name}"
-            for name in (
-                "__assignor-__leader",
-                "seller-state-changelog",
-                "reference-prices-changelog",
-            )
-        )
+        doomed.update(internal_topics(monitor.settings))
     delete_topics(kafka_bootstrap, sorted(doomed))
+
+
+def send_events(
+    monitor: RunningMonitor, events: list[tuple[str, dict[str, Any]]], rate: float | None = None
+) -> None:
+    """Send ``events`` keyed by seller to the monitor's topics, at ``rate`` events/s if given."""
+    settings = monitor.settings
+    topics = {"listings": settings.listings_topic, "orders": settings.orders_topic}
+    producer = KafkaProducer(bootstrap_servers=settings.bootstrap.split(","), linger_ms=5)
+    began = time.monotonic()
+    try:
+        for number, (kind, event) in enumerate(events):
+            if rate is not None:
+                ahead = number / rate - (time.monotonic() - began)
+                if ahead > 0:
+                    time.sleep(ahead)
+            producer.send(topics[kind], key=event["seller_id"].encode(), value=orjson.dumps(event))
+        producer.flush(timeout=60)
+    finally:
+        producer.close()
+
+
+def wait_for_members(monitor: RunningMonitor, count: int, timeout: float = 90.0) -> None:
+    settings = monitor.settings
+    deadline = time.monotonic() + timeout
+    while True:
+        state, members = group_members(settings.bootstrap, settings.app_id)
+        if state == "Stable" and len(members) == count:
+            return
+        assert time.monotonic() < deadline, f"group not {count} members:\n{monitor.log_tail()}"
+        time.sleep(0.3)

@@ -17,37 +17,24 @@ from typing import Any
 
 import orjson
 import pytest
-from kafka import KafkaProducer
 
 from stream.cli.alerts import follow_batches
 from stream.devtools.processes import free_port
 from stream.devtools.simulation.generator import simulate
-from stream.topology.kafka_admin import group_lag, group_members
-from tests.integration.conftest import LISTINGS_VALID, ORDERS_VALID, RunningMonitor
+from stream.topology.kafka_admin import group_lag
+from tests.integration.conftest import (
+    LISTINGS_VALID,
+    ORDERS_VALID,
+    RunningMonitor,
+    send_events,
+    wait_for_members,
+)
 
 pytestmark = pytest.mark.integration
 
 Start = Callable[..., RunningMonitor]
 Events = list[tuple[str, dict[str, Any]]]
 RATE = 1000.0  # events/s offered during the two-worker run
-
-
-def send(monitor: RunningMonitor, events: Events, rate: float | None = None) -> None:
-    """Send ``events`` keyed by seller to the monitor's topics, at ``rate`` events/s if given."""
-    settings = monitor.settings
-    topics = {"listings": settings.listings_topic, "orders": settings.orders_topic}
-    producer = KafkaProducer(bootstrap_servers=settings.bootstrap.split(","), linger_ms=5)
-    began = time.monotonic()
-    try:
-        for number, (kind, event) in enumerate(events):
-            if rate is not None:
-                ahead = number / rate - (time.monotonic() - began)
-                if ahead > 0:
-                    time.sleep(ahead)
-            producer.send(topics[kind], key=event["seller_id"].encode(), value=orjson.dumps(event))
-        producer.flush(timeout=60)
-    finally:
-        producer.close()
 
 
 def wait_until_committed(monitor: RunningMonitor, timeout: float = 120.0) -> None:
@@ -71,17 +58,6 @@ def published(monitor: RunningMonitor) -> list[dict[str, Any]]:
     return alerts
 
 
-def wait_for_members(monitor: RunningMonitor, count: int, timeout: float = 90.0) -> None:
-    settings = monitor.settings
-    deadline = time.monotonic() + timeout
-    while True:
-        state, members = group_members(settings.bootstrap, settings.app_id)
-        if state == "Stable" and len(members) == count:
-            return
-        assert time.monotonic() < deadline, f"group not {count} members:\n{monitor.log_tail()}"
-        time.sleep(0.3)
-
-
 def judged(monitor: RunningMonitor) -> float:
     return monitor.metric(LISTINGS_VALID) + monitor.metric(ORDERS_VALID)
 
@@ -93,13 +69,13 @@ def test_a_worker_joining_and_one_leaving_lose_no_alert_and_change_none(
 
     single = start_monitor(topic_partitions=4)
     wait_for_members(single, 1)
-    send(single, events)
+    send_events(single, events)
     wait_until_committed(single)
     alone = published(single)
 
     first = start_monitor(topic_partitions=4)
     wait_for_members(first, 1)
-    producing = threading.Thread(target=send, args=(first, events, RATE))
+    producing = threading.Thread(target=send_events, args=(first, events, RATE))
     producing.start()
     time.sleep(len(events) / RATE * 0.2)
     second = start_monitor(first.settings.model_copy(update={"web_port": free_port()}))

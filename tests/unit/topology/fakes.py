@@ -131,12 +131,16 @@ class FakeTopic:
     def __init__(self, name: str) -> None:
         self.name = name
         self.sent: list[tuple[bytes | None, bytes]] = []
+        self.partitions: list[int | None] = []
 
     def get_topic_name(self) -> str:
         return self.name
 
-    async def send(self, *, key: bytes | None, value: bytes) -> asyncio.Future[Any]:
+    async def send(
+        self, *, key: bytes | None, value: bytes, partition: int | None = None
+    ) -> asyncio.Future[Any]:
         self.sent.append((key, value))
+        self.partitions.append(partition)
         delivered: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         delivered.set_result(None)
         return delivered

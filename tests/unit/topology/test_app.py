@@ -13,21 +13,43 @@ import faust
 import pytest
 
 from stream.devtools.bench.baseline import create_baseline_app
+from stream.rules import load_rules
 from stream.settings import Settings
 from stream.topology.app import FETCH_MAX_WAIT_MS, broker_urls, create_app, tune_gc
 from stream.topology.faust_patches import check_private_api
 
 
 def test_topology_is_declared(tmp_path: Path) -> None:
-    monitor = create_app(Settings(home=tmp_path, kafka_bootstrap="h1:9092,h2:9092"))
+    monitor = create_app(
+        Settings(home=tmp_path, kafka_bootstrap="h1:9092,h2:9092", topic_partitions=4)
+    )
     app = monitor.app
-    assert [agent.name for agent in app.agents.values()] == ["judge-events"]
+    names = [agent.name.rsplit(".", 1)[-1] for agent in app.agents.values()]
+    assert sorted(names) == ["index-identifiers", "judge-events", "link-rings"]
     assert {"seller-state", "reference-prices"} <= set(app.tables)
+    # ring linking: the identifier index is partitioned like the input, the
+    # rings live in one partition (one owner answers /rings)
+    assert app.tables["ring-identifiers"].partitions == 4
+    assert {app.tables[name].partitions for name in RING_BOOK_TABLES} == {1}
+    assert monitor.rings is not None
     table = app.tables["seller-state"]
     assert table.use_partitioner
     assert table.changelog_topic.get_topic_name() == "listing-monitor-seller-state-changelog"
     assert cast(Any, app.conf).processing_guarantee.value == "at_least_once"
     assert monitor.rules.version
+
+
+RING_BOOK_TABLES = ("ring-edges", "ring-of", "rings", "ring-statuses", "ring-soft")
+
+
+def test_rings_can_be_switched_off_in_the_rules(tmp_path: Path) -> None:
+    rules = load_rules()
+    off = rules.model_copy(update={"rings": rules.rings.model_copy(update={"enabled": False})})
+    monitor = create_app(Settings(home=tmp_path), rules=off)
+    names = [agent.name.rsplit(".", 1)[-1] for agent in monitor.app.agents.values()]
+    assert names == ["judge-events"]
+    assert not set(RING_BOOK_TABLES) & set(monitor.app.tables)
+    assert monitor.rings is None
 
 
 def test_broker_urls() -> None:

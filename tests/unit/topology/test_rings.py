@@ -1,0 +1,170 @@
+"""Ring linking's agent bodies without a broker: grouping, edges, alerts, dead letters."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from prometheus_client import CollectorRegistry
+
+from stream.pipeline.metrics import MonitorMetrics
+from stream.pipeline.processor import Source
+from stream.rings import Announcement, MemberStatus
+from stream.rings.book import ring_id_of
+from stream.rings.messages import (
+    RingUpdates,
+    decode_announcements,
+    decode_updates,
+    encode_announcements,
+    encode_updates,
+)
+from stream.rules import CompiledRules, load_rules
+from stream.topology.rings import RingAgents, RingSender, RingTables, identifier_partition
+
+RULES = CompiledRules.build(load_rules())
+
+
+def metrics() -> MonitorMetrics:
+    return MonitorMetrics(CollectorRegistry())
+
+
+def sample(m: MonitorMetrics, name: str, **labels: str) -> float:
+    value = m.registry.get_sample_value(name, labels)
+    return 0.0 if value is None else value
+
+
+def seen(kind: str, value: str, seller: str, at: int = 1000) -> Announcement:
+    return Announcement(kind, value, seller, at, "CN/Fujian", f"ev-{seller}-{value}")  # type: ignore[arg-type]
+
+
+def status(seller: str, band: int = 2, score: float = 80.0) -> MemberStatus:
+    return MemberStatus(seller, score, band, "CN/Fujian", f"ev-{seller}-status", 2000)
+
+
+def agents(m: MonitorMetrics, owns: bool = True) -> RingAgents:
+    tables = RingTables({}, {}, {}, {}, {}, {})
+    return RingAgents(RULES, tables, m, owns_rings=lambda: owns)
+
+
+def at(topic: str, partition: int = 0, offset: int = 7) -> Source:
+    return Source(topic, partition, offset, None)
+
+
+def test_a_batch_travels_as_one_message_per_identifier_partition_and_one_of_statuses() -> None:
+    m = metrics()
+    sender = RingSender(4, m)
+    items: list[Announcement | MemberStatus] = [
+        seen("phone", f"ph-{n}", f"S{n}") for n in range(12)
+    ]
+    items.append(status("S1"))
+    records = sender.records(items)
+
+    announced = [r for r in records if r.topic == "ring_identifiers"]
+    assert len(announced) == len({r.partition for r in announced}) <= 4
+    for record in announced:  # each identifier on the partition its key hashes to
+        for item in decode_announcements(record.value):
+            assert identifier_partition(item.key, 4) == record.partition
+    assert sum(len(decode_announcements(r.value)) for r in announced) == 12
+    (updates,) = [r for r in records if r.topic == "ring_updates"]
+    assert updates.partition == 0
+    assert decode_updates(updates.value).statuses == [status("S1")]
+    assert sample(m, "listing_monitor_ring_messages_total", kind="announcements") == 12
+    assert sample(m, "listing_monitor_ring_messages_total", kind="statuses") == 1
+    assert sample(m, "listing_monitor_ring_kafka_messages_total", topic="ring_identifiers") == len(
+        announced
+    )
+    assert sender.records([]) == []
+
+
+def test_identifier_partition_is_stable_and_in_range() -> None:
+    assert identifier_partition("phone:ph-1", 8) == identifier_partition("phone:ph-1", 8)
+    assert {identifier_partition(f"tracking:{n}", 8) for n in range(200)} == set(range(8))
+
+
+def test_a_shared_phone_becomes_an_edge_then_a_ring_then_an_alert_on_flagged_members() -> None:
+    m = metrics()
+    ring = agents(m)
+    first = ring.on_announcements(
+        encode_announcements([seen("phone", "ph-1", "A")]), at("x-ring-identifiers")
+    )
+    assert first == []  # one seller: no edge yet
+    second = ring.on_announcements(
+        encode_announcements([seen("phone", "ph-1", "B", at=1010)]), at("x-ring-identifiers")
+    )
+    (updates,) = second
+    assert updates.topic == "ring_updates"
+    assert updates.partition == 0
+    (edge,) = decode_updates(updates.value).edges
+    assert edge.members.keys() == {"A", "B"}
+
+    assert ring.on_updates(updates.value, at("x-ring-updates")) == []
+    assert ring.book.resolve(ring_id_of("phone:ph-1")) == ring_id_of("phone:ph-1")
+    raised = ring.on_updates(
+        encode_updates(RingUpdates([], [status("A", 3, 95.0), status("B", 3, 95.0)])),
+        at("x-ring-updates"),
+    )
+    assert raised
+    assert all(record.topic == "alerts" for record in raised)
+    alert = orjson.loads(raised[-1].value)
+    assert alert["level"] == "ring"
+    assert alert["member_seller_ids"] == ["A", "B"]
+    assert sample(m, "listing_monitor_alerts_total", level="ring", severity=alert["severity"]) >= 1
+    assert sample(m, "listing_monitor_rings") == 1
+
+
+@pytest.mark.parametrize(
+    ("handler", "stream"),
+    [("on_announcements", "ring_identifiers"), ("on_updates", "ring_updates")],
+)
+@pytest.mark.parametrize("raw", [None, b"", b"\xff\x00", b'{"announcements": [[1]]}', b"[]"])
+def test_an_undecodable_ring_message_is_a_counted_dead_letter(
+    handler: str, stream: str, raw: bytes | None
+) -> None:
+    m = metrics()
+    (record,) = getattr(agents(m), handler)(raw, at(f"x-{stream}", 2, 41))
+    assert record.topic == "dead_letter"
+    letter = orjson.loads(record.value)
+    assert letter["error_kind"] == "invalid"
+    assert letter["source_topic"] == f"x-{stream}"
+    assert (letter["partition"], letter["offset"]) == (2, 41)
+    assert letter["error"].startswith("ring ")
+    assert sample(m, "listing_monitor_dead_letters_total", stream=stream, reason="invalid") == 1
+
+
+def test_a_bug_costs_one_message_as_a_processing_error_never_the_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    m = metrics()
+    ring = agents(m)
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ring.index, "add", broken)
+    raw = encode_announcements([seen("phone", "ph-1", "A")])
+    (record,) = ring.on_announcements(raw, at("x-ring-identifiers"))
+    letter = orjson.loads(record.value)
+    assert letter["error_kind"] == "processing_error"
+    assert "RuntimeError: boom" in letter["error"]
+    assert (
+        sample(
+            m,
+            "listing_monitor_dead_letters_total",
+            stream="ring_identifiers",
+            reason="processing_error",
+        )
+        == 1
+    )
+
+
+def test_only_the_owner_of_the_ring_tables_reports_ring_gauges() -> None:
+    m = metrics()
+    ring = agents(m, owns=False)  # e.g. a worker holding a standby copy
+    ring.on_announcements(
+        encode_announcements([seen("payout_account", "pa-1", "A")]), at("x-ring-identifiers")
+    )
+    (updates,) = ring.on_announcements(
+        encode_announcements([seen("payout_account", "pa-1", "B")]), at("x-ring-identifiers")
+    )
+    ring.on_updates(updates.value, at("x-ring-updates"))
+    assert ring.book.counts()[0] == 1
+    assert sample(m, "listing_monitor_rings") == 0
