@@ -10,6 +10,7 @@ from stream.cli.demo import demo
 from stream.cli.evaluate import evaluate
 from stream.cli.kafka import kafka_app
 from stream.cli.produce import produce
+from stream.cli.rings import rings_app
 from stream.cli.rules import rules_app
 from stream.cli.simulate import simulate
 from stream.cli.worker import worker
@@ -33,6 +34,7 @@ app.command("bench")(bench)
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(kafka_app, name="kafka")
 app.add_typer(rules_app, name="rules")
+app.add_typer(rings_app, name="rings")
 
 
 def main() -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from stream.settings import Settings
 
@@ -30,3 +31,22 @@ def load_settings() -> Settings:
             for err in exc.errors()
         )
         fail(f"invalid configuration: {problems}")
+
+
+def printable(value: Any) -> str:
+    """``value`` as text safe to print inside rich markup.
+
+    Sellers control most of what the CLI prints (ids, titles, provinces): rich
+    markup is escaped, and control and format characters (terminal escape
+    sequences, bidirectional overrides) are shown as ``\\xNN`` / ``\\uNNNN``
+    instead of being sent to the terminal.
+    """
+    text = str(value)
+    if not text.isprintable():
+        text = "".join(
+            char
+            if char.isprintable() or char == " "
+            else (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+            for char in text
+        )
+    return escape(text)

@@ -12,9 +12,8 @@ import typer
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from rich.console import Console
-from rich.markup import escape
 
-from stream.cli._common import console, fail, load_settings
+from stream.cli._common import console, fail, load_settings, printable
 
 alerts_app = typer.Typer(help="Read the alerts the monitor publishes.", no_args_is_help=True)
 
@@ -100,12 +99,12 @@ def render_alert(alert: dict[str, Any], out: Console) -> None:
     """Print one alert as a readable block: severity, seller, score, then its reasons."""
     severity = str(alert.get("severity", "?"))
     style = SEVERITY_STYLE.get(severity, "bold")
-    subject = f"seller {escape(str(alert.get('seller_id')))}"
+    subject = f"seller {printable(alert.get('seller_id'))}"
     if alert.get("listing_id"):
-        subject += f"  listing {escape(str(alert['listing_id']))}"
+        subject += f"  listing {printable(alert['listing_id'])}"
     if alert.get("ring_id"):
-        members = ", ".join(escape(str(m)) for m in alert.get("member_seller_ids", []))
-        subject += f"  ring {escape(str(alert['ring_id']))} ({members})"
+        members = ", ".join(printable(m) for m in alert.get("member_seller_ids", []))
+        subject += f"  ring {printable(alert['ring_id'])} ({members})"
     out.print(
         f"[{style}] {severity.upper()} [/] {alert.get('level', '?')}  {subject}  "
         f"score [bold]{alert.get('risk_score')}[/]  at {alert.get('event_time')}",
@@ -113,8 +112,8 @@ def render_alert(alert: dict[str, Any], out: Console) -> None:
     )
     for reason in alert.get("reasons", []):
         out.print(
-            f"   [{reason.get('score')}] {escape(str(reason.get('rule')))}: "
-            f"{escape(str(reason.get('message')))}",
+            f"   [{reason.get('score')}] {printable(reason.get('rule'))}: "
+            f"{printable(reason.get('message'))}",
             highlight=False,
         )
     out.print(

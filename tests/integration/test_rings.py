@@ -16,7 +16,9 @@ from typing import Any
 
 import orjson
 import pytest
+from typer.testing import CliRunner
 
+from stream.cli import app
 from stream.devtools.processes import free_port
 from stream.devtools.simulation.generator import simulate
 from stream.rings.book import ring_id_of
@@ -144,6 +146,17 @@ def test_rings_survive_a_restart_and_a_merge_keeps_the_older_id(start_monitor: S
     assert status == 200
     assert merged["merged_into"] == old
     assert get(restarted, "/rings/ring-unknown")[0] == 404
+    assert get(restarted, "/rings/supernodes") == (200, {"supernodes": []})
+
+    # the CLI asks the same pages
+    url = f"http://127.0.0.1:{restarted.settings.web_port}"
+    listed = CliRunner().invoke(app, ["rings", "list", "--url", url], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0, listed.output
+    assert old in listed.output
+    assert young not in listed.output
+    shown = CliRunner().invoke(app, ["rings", "show", young, "--url", url])
+    assert shown.exit_code == 0, shown.output
+    assert f"merged into {old}" in shown.output
 
 
 def test_flagged_members_give_one_ring_alert_naming_every_member(start_monitor: Start) -> None:
@@ -206,6 +219,7 @@ def test_two_workers_on_four_partitions_find_the_rings_of_one(start_monitor: Sta
     settle(alone)
     rings = every_ring(alone)
     assert len(rings) >= 3, rings  # the simulated ring scenarios link their shops
+    assert alone.metric("listing_monitor_rings") == len(rings)
 
     first = start_monitor(topic_partitions=4)
     second = start_monitor(first.settings.model_copy(update={"web_port": free_port()}))
@@ -216,3 +230,6 @@ def test_two_workers_on_four_partitions_find_the_rings_of_one(start_monitor: Sta
     # tables forwards the request to the one that does
     assert every_ring(first) == rings
     assert every_ring(second) == rings
+    # only the owner of the ring tables counts them (the other may hold a standby copy)
+    counted = [first.metric("listing_monitor_rings"), second.metric("listing_monitor_rings")]
+    assert sorted(counted) == [0, len(rings)]

@@ -22,7 +22,7 @@ runner = CliRunner()
 def test_help_lists_every_command() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("worker", "produce", "alerts", "demo", "kafka", "rules"):
+    for command in ("worker", "produce", "alerts", "demo", "kafka", "rules", "rings"):
         assert command in result.output
 
 
@@ -35,6 +35,9 @@ def test_help_lists_every_command() -> None:
         (["demo", "--help"], ["--rate", "--duration", "--keep-broker"]),
         (["worker", "--help"], ["--web-port", "--no-web"]),
         (["rules", "check", "--help"], ["FILE"]),
+        (["rings", "--help"], ["list", "show", "supernodes"]),
+        (["rings", "list", "--help"], ["--limit", "--url", "--json"]),
+        (["rings", "show", "--help"], ["RING_ID", "--url", "--json"]),
     ],
 )
 def test_subcommand_help_documents_options(args: list[str], expected: list[str]) -> None:
@@ -131,3 +134,21 @@ def test_non_alert_messages_are_skipped_not_fatal() -> None:
     console = Console(record=True, width=200)
     assert print_alert(b"garbage", False, console) is None
     assert "not a JSON alert" in console.export_text()
+
+
+def test_alert_text_cannot_reach_the_terminal_as_control_sequences() -> None:
+    out = Console(record=True, width=200)
+    render_alert(
+        {
+            "severity": "high",
+            "level": "listing",
+            "seller_id": "S\x1b[2J",
+            "reasons": [{"rule": "r", "score": 1, "message": "title \u202eevil\x07"}],
+        },
+        out,
+    )
+    text = out.export_text()
+    assert "\x1b" not in text
+    assert "\u202e" not in text
+    assert "S\\x1b[2J" in text
+    assert "title \\u202eevil\\x07" in text
