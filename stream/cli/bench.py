@@ -64,6 +64,13 @@ def render_result(result: BenchResult) -> None:
         f"{result.bare.events_per_s:,.0f} events/s",
         "",
     )
+    ring = data["throughput"]
+    if ring["ring_kafka_messages_per_event"] is not None:
+        table.add_row(
+            "  ring linking: Kafka messages / records per input event",
+            f"{ring['ring_kafka_messages_per_event']:.3f} / {ring['ring_records_per_event']:.3f}",
+            "",
+        )
     table.add_row(
         "ratio full / bare",
         f"{result.ratio:.2f}",

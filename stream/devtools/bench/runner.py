@@ -76,6 +76,9 @@ from stream.topology.kafka_admin import (
 
 FULL_METRIC = "listing_monitor_events_total"
 """The full worker's count of consumed input events (every stream and outcome)."""
+RING_KAFKA_METRIC = "listing_monitor_ring_kafka_messages_total"
+RING_RECORDS_METRIC = "listing_monitor_ring_messages_total"
+"""Ring linking's traffic: Kafka messages, and the records they carry."""
 FULL_COMMAND = ("-m", "stream", "worker")
 BARE_COMMAND = ("-m", "stream.devtools.bench.baseline")
 RATIO_TARGET = 0.6
@@ -126,6 +129,9 @@ class ThroughputResult:
         events_per_s: Events per second over that interval.
         ready_s: Seconds from process start to a Stable consumer group.
         peak_rss_bytes: ``VmHWM`` of the worker process, or None if unreadable.
+        ring_kafka_messages: Messages the worker sent to its internal ring topics
+            by the time it had judged every event (None: bare agent, or rings off).
+        ring_records: Ring-linking records those messages carried.
     """
 
     app: str
@@ -134,6 +140,8 @@ class ThroughputResult:
     events_per_s: float
     ready_s: float
     peak_rss_bytes: int | None
+    ring_kafka_messages: float | None = None
+    ring_records: float | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +211,10 @@ class BenchResult:
         """Whether the p99 latency is within :data:`P99_TARGET_MS` (False without alerts)."""
         return self.latency.p99_ms is not None and self.latency.p99_ms <= P99_TARGET_MS
 
+    def per_event(self, count: float | None) -> float | None:
+        """``count`` per event of the throughput phase (None stays None)."""
+        return None if count is None else round(count / self.full.events, 4)
+
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-compatible data (durations in s, latencies in ms, RSS in MiB)."""
         latency = self.latency
@@ -222,6 +234,8 @@ class BenchResult:
                 "full_ready_s": round(self.full.ready_s, 2),
                 "bare_ready_s": round(self.bare.ready_s, 2),
                 "full_runs_events_per_s": [round(rate, 1) for rate in self.full_runs],
+                "ring_kafka_messages_per_event": self.per_event(self.full.ring_kafka_messages),
+                "ring_records_per_event": self.per_event(self.full.ring_records),
                 "bare_runs_events_per_s": [round(rate, 1) for rate in self.bare_runs],
             },
             "latency": {
@@ -624,10 +638,12 @@ def run_throughput(
         if ready is None:  # consumed everything before the group was seen Stable
             ready = polls[0][0] - worker.started
         seconds, rate = measured_rate(polls, total)
+        ring_messages = worker.metrics_count(RING_KAFKA_METRIC) or None
+        ring_records = worker.metrics_count(RING_RECORDS_METRIC) or None
     finally:
         peak = worker.stop()
     progress.update(task, description=f"{label}: {rate:,.0f} events/s")
-    return ThroughputResult(label, total, seconds, rate, ready, peak)
+    return ThroughputResult(label, total, seconds, rate, ready, peak, ring_messages, ring_records)
 
 
 def read_records(

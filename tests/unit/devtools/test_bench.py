@@ -185,10 +185,23 @@ def test_result_targets_and_json_shape() -> None:
         "p99_met": True,
     }
     assert orjson.loads(orjson.dumps(data)) == data
+    assert data["throughput"]["ring_kafka_messages_per_event"] is None  # rings off
     slow = _result(251.0, full=599.0)
     assert not slow.ratio_met
     assert not slow.p99_met
     assert not _result(None).p99_met
+
+
+def test_ring_traffic_is_reported_per_input_event() -> None:
+    result = BenchResult(
+        full=ThroughputResult("full", 1000, 1.0, 600.0, 2.0, None, 30.0, 750.0),
+        bare=ThroughputResult("bare", 1000, 1.0, 1000.0, 2.0, None),
+        latency=LatencyResult(2000.0, 1999.0, 30.0, 60000, 50, 50, 10.0, 20.0, 99.0, 300.0, None),
+        cpu_count=2,
+    )
+    throughput = result.to_dict()["throughput"]
+    assert throughput["ring_kafka_messages_per_event"] == 0.03
+    assert throughput["ring_records_per_event"] == 0.75
 
 
 def test_baseline_app_has_one_decoding_agent_over_both_topics(tmp_path: Path) -> None:
