@@ -183,7 +183,7 @@ class Settings(BaseSettings):
         description="Rules configuration (TOML). Unset: the bundled `stream/data/rules.toml`.",
     )
     web_enabled: bool = Field(
-        default=True, description="Serve the worker's web endpoints (`/metrics`)."
+        default=True, description="Serve the worker's web endpoints (`/metrics`, `/rings`)."
     )
     web_port: int = Field(
         default=6066, ge=1, le=65535, description="Port of the worker's web server."

@@ -32,6 +32,25 @@ Definitions:
   were sent.
 * Sellers named in alerts but absent from the labels are listed in
   ``unknown_sellers`` and count towards nothing else.
+
+Rings (:class:`RingReport`), when the labels give sellers a ``group`` (the
+simulator's rings and honest groups; groups of one seller are left out):
+
+* A group member is **named** when a ``high`` or ``critical`` alert of level
+  ``ring`` names it. Per scenario: the share of its groups' members named.
+* **Honest sellers named**: legit sellers named so (the target is none).
+* The **warehouse makes a ring** when some ring holds two or more sellers of
+  one group of a :data:`SUPERNODE_SCENARIOS` scenario, whose members share
+  nothing but the warehouse's return address: the rings at the end of an
+  in-process replay (:class:`RingTrace`), or else the member lists of ring
+  alerts of any severity.
+* **First link** of a group: the first event (in arrival order) whose
+  announcement made an identifier link two of its members, that is the
+  event at which the second member announced a hard identifier the first
+  already had (a super-node links nobody). **Events from first link to ring
+  alert**: how many of the group's members' own events arrived after that
+  event, up to and including the trigger event of the first high/critical
+  ring alert naming a member. Only an in-process replay records the links.
 """
 
 from __future__ import annotations
@@ -52,14 +71,19 @@ ACTING_SEVERITIES = frozenset({"high", "critical"})
 """Severities that count as flagging a seller (``medium`` is a watch list)."""
 EVENT_FILES = ("listings.jsonl", "orders.jsonl")
 """The simulator's event files, in the order used to break ``event_time`` ties."""
+SUPERNODE_SCENARIOS = frozenset({"fulfilment_warehouse"})
+"""Group scenarios whose only link is an identifier shared by too many to be a ring."""
+HONEST_NAMED_SHOWN = 10
+"""Honest sellers named in ring alerts that the report lists (it counts them all)."""
 
 
 @dataclass(frozen=True)
 class SellerLabel:
-    """Ground truth for one seller."""
+    """Ground truth for one seller (``group``: the linked group it belongs to, if any)."""
 
     label: Label
     scenario: str
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +129,80 @@ class EventLoad:
 
     events: list[EventRef]
     malformed: int = 0
+
+
+@dataclass(frozen=True)
+class RingTrace:
+    """What ring linking did during an in-process replay (alert files do not say).
+
+    Attributes:
+        links: Per edge that links sellers (a hard identifier, not a
+            super-node), the index in arrival order of the event that made it
+            and the sellers it linked then.
+        rings: The members of every live ring at the end.
+        supernodes: The identifiers shared by too many sellers to link: kind
+            and fan-out.
+    """
+
+    links: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
+    rings: list[tuple[str, ...]] = field(default_factory=list)
+    supernodes: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RingScenarioResult:
+    """Ring figures of the groups of one ``(label, scenario)``.
+
+    Attributes:
+        scenario: Scenario name from the labels.
+        label: ``fraud`` or ``legit``.
+        groups: Groups of two or more members.
+        members: Their members.
+        named: Members named in a high/critical ring alert.
+        named_share: ``named / members``.
+        groups_named: Groups with a member named so.
+        groups_linked: Groups two of whose members a hard identifier linked
+            (None without a :class:`RingTrace`).
+        median_events_link_to_alert: Median over the named groups of the
+            members' events from first link to first ring alert (None
+            without a trace, or when no group was named).
+    """
+
+    scenario: str
+    label: Label
+    groups: int
+    members: int
+    named: int
+    named_share: float | None
+    groups_named: int
+    groups_linked: int | None = None
+    median_events_link_to_alert: float | None = None
+
+
+@dataclass(frozen=True)
+class RingReport:
+    """The ring section of the report (see the module's definitions).
+
+    Attributes:
+        scenarios: One entry per scenario with groups: fraud first, then legit.
+        ring_alerts: Alerts of level ``ring`` (every severity).
+        acting_ring_alerts: High and critical ones among them.
+        honest_named: Legit sellers named in a high/critical ring alert.
+        honest_named_sellers: The first of them, by id.
+        warehouse_rings: Rings holding two or more members of one
+            super-node scenario's group (None without such a group).
+        supernodes: Identifiers that turned super-node (None without a trace).
+        traced: Whether the figures come with a :class:`RingTrace`.
+    """
+
+    scenarios: list[RingScenarioResult]
+    ring_alerts: int
+    acting_ring_alerts: int
+    honest_named: int
+    honest_named_sellers: list[str] = field(default_factory=list)
+    warehouse_rings: int | None = None
+    supernodes: int | None = None
+    traced: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,6 +274,7 @@ class EvaluationReport:
         recall_interval: 95% Wilson score interval of ``recall``.
         false_positive_rate_medium: Overall share of legit sellers named in an
             alert of any severity.
+        rings: The ring section, when the labels give sellers a group.
     """
 
     scenarios: list[ScenarioResult]
@@ -200,6 +299,7 @@ class EvaluationReport:
     precision_interval: tuple[float, float] | None = None
     recall_interval: tuple[float, float] | None = None
     false_positive_rate_medium: float | None = None
+    rings: RingReport | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-compatible data."""
@@ -213,7 +313,8 @@ def parse_labels(data: object) -> dict[str, SellerLabel]:
     """Ground truth from the decoded ``labels.json``.
 
     Accepts the simulator's form ``{seller_id: {"label": ..., "scenario": ...}}``
-    and the flat form ``{seller_id: "fraud" | "legit"}`` of
+    (with a ``"group"`` for members of a simulated ring or honest group) and the
+    flat form ``{seller_id: "fraud" | "legit"}`` of
     :func:`stream.devtools.sample.labels` (the scenario is then the label itself).
 
     Raises:
@@ -224,12 +325,14 @@ def parse_labels(data: object) -> dict[str, SellerLabel]:
         raise ValueError("labels must be a JSON object keyed by seller_id")
     labels: dict[str, SellerLabel] = {}
     for seller_id, entry in data.items():
+        group: object = None
         if isinstance(entry, str):
             label: object = entry
             scenario: object = entry
         elif isinstance(entry, dict):
             label = entry.get("label")
             scenario = entry.get("scenario", label)
+            group = entry.get("group")
         else:
             raise ValueError(f"seller {seller_id!r}: expected an object or a label string")
         if label not in ("fraud", "legit"):
@@ -238,7 +341,11 @@ def parse_labels(data: object) -> dict[str, SellerLabel]:
             )
         if not isinstance(scenario, str) or not scenario:
             raise ValueError(f"seller {seller_id!r}: scenario must be a non-empty string")
-        labels[str(seller_id)] = SellerLabel("fraud" if label == "fraud" else "legit", scenario)
+        if group is not None and (not isinstance(group, str) or not group):
+            raise ValueError(f"seller {seller_id!r}: group must be a non-empty string")
+        labels[str(seller_id)] = SellerLabel(
+            "fraud" if label == "fraud" else "legit", scenario, group
+        )
     return labels
 
 
@@ -420,10 +527,108 @@ def events_before_flag(
     return counts
 
 
+def _first_link(links: Sequence[tuple[int, tuple[str, ...]]], members: set[str]) -> int | None:
+    """The index of the event whose identifier first linked two of ``members``."""
+    found = [index for index, sellers in links if len(members.intersection(sellers)) >= 2]
+    return min(found) if found else None
+
+
+def compute_ring_report(
+    labels: Mapping[str, SellerLabel],
+    alerts: AlertLoad,
+    events: EventLoad | None = None,
+    trace: RingTrace | None = None,
+) -> RingReport | None:
+    """The ring section: who ring alerts named, per simulated group (None without groups).
+
+    Args:
+        labels: Ground truth by seller id, with the groups.
+        alerts: The run's alerts, in the order they were published.
+        events: The input events in arrival order (for the link-to-alert counts).
+        trace: What ring linking did, from an in-process replay.
+    """
+    groups: dict[str, list[str]] = {}
+    for seller_id, truth in labels.items():
+        if truth.group is not None:
+            groups.setdefault(truth.group, []).append(seller_id)
+    groups = {key: sorted(members) for key, members in groups.items() if len(members) >= 2}
+    if not groups:
+        return None
+    ring_alerts = [a for a in alerts.alerts if a.level == "ring"]
+    acting = [a for a in ring_alerts if a.acting]
+    named = {seller for alert in acting for seller in alert.named_sellers}
+    position: dict[str, int] = {}
+    if events is not None:
+        for index, event in enumerate(events.events):
+            position.setdefault(event.event_id, index)
+
+    def link_to_alert(members: set[str]) -> int | None:
+        if trace is None or events is None:
+            return None
+        link = _first_link(trace.links, members)
+        alert = next((a for a in acting if members.intersection(a.named_sellers)), None)
+        if link is None or alert is None or alert.trigger_event_id not in position:
+            return None
+        until = position[alert.trigger_event_id]
+        return sum(1 for event in events.events[link + 1 : until + 1] if event.seller_id in members)
+
+    by_scenario: dict[tuple[Label, str], list[list[str]]] = {}
+    for members in groups.values():
+        truth = labels[members[0]]
+        by_scenario.setdefault((truth.label, truth.scenario), []).append(members)
+    scenarios: list[RingScenarioResult] = []
+    for (label, scenario), found in sorted(
+        by_scenario.items(), key=lambda item: (item[0][0] != "fraud", item[0][1])
+    ):
+        total = sum(len(members) for members in found)
+        hit = sum(1 for members in found for seller in members if seller in named)
+        delays = [link_to_alert(set(members)) for members in found]
+        scenarios.append(
+            RingScenarioResult(
+                scenario=scenario,
+                label=label,
+                groups=len(found),
+                members=total,
+                named=hit,
+                named_share=_ratio(hit, total),
+                groups_named=sum(1 for members in found if named.intersection(members)),
+                groups_linked=(
+                    None
+                    if trace is None
+                    else sum(1 for m in found if _first_link(trace.links, set(m)) is not None)
+                ),
+                median_events_link_to_alert=_median([d for d in delays if d is not None]),
+            )
+        )
+    honest = sorted(s for s in named if s in labels and labels[s].label == "legit")
+    warehouses = [
+        set(members)
+        for members in groups.values()
+        if labels[members[0]].scenario in SUPERNODE_SCENARIOS
+    ]
+    rings = trace.rings if trace is not None else [a.named_sellers for a in ring_alerts]
+    warehouse_rings = (
+        sum(1 for ring in rings if any(len(w.intersection(ring)) >= 2 for w in warehouses))
+        if warehouses
+        else None
+    )
+    return RingReport(
+        scenarios=scenarios,
+        ring_alerts=len(ring_alerts),
+        acting_ring_alerts=len(acting),
+        honest_named=len(honest),
+        honest_named_sellers=honest[:HONEST_NAMED_SHOWN],
+        warehouse_rings=warehouse_rings,
+        supernodes=None if trace is None else len(trace.supernodes),
+        traced=trace is not None,
+    )
+
+
 def compute_report(
     labels: Mapping[str, SellerLabel],
     alerts: AlertLoad,
     events: EventLoad | None = None,
+    trace: RingTrace | None = None,
 ) -> EvaluationReport:
     """Seller-level precision, recall, false-positive rates and time to first flag.
 
@@ -432,6 +637,8 @@ def compute_report(
         alerts: The run's alerts, in the order they were published.
         events: The input events in arrival order, for "events before first
             flag"; None leaves those medians out.
+        trace: What ring linking did in an in-process replay, for the ring
+            section's links, rings and super-nodes.
     """
     flags = first_flags(alerts.alerts)
     counts = events_before_flag(events.events, flags) if events is not None else {}
@@ -503,6 +710,7 @@ def compute_report(
         false_positive_rate_medium=_ratio(
             sum(s.watched for s in scenarios if s.label == "legit"), legit_sellers
         ),
+        rings=compute_ring_report(labels, alerts, events, trace),
     )
 
 
@@ -512,6 +720,7 @@ def targets_met(
     recall: float = 0.95,
     max_fpr: float = 0.01,
     max_fpr_medium: float = 0.05,
+    ring_named: float = 0.95,
 ) -> list[str]:
     """The targets the report misses, in words (an empty list: every target is met).
 
@@ -522,6 +731,9 @@ def targets_met(
         max_fpr: Maximum false-positive rate (high/critical) of every legit scenario.
         max_fpr_medium: Maximum share of every legit scenario's sellers named in
             an alert of any severity (the medium watch list included).
+        ring_named: With a ring section: minimum share of every fraud group
+            scenario's members named in high/critical ring alerts. No honest
+            seller may be named so, and no warehouse may make a ring.
     """
     missed: list[str] = []
     if report.precision is None:
@@ -551,4 +763,25 @@ def targets_met(
                 f"{watched:.1%} ({scenario.watched} of {scenario.sellers}), "
                 f"above the target {max_fpr_medium:.1%}"
             )
+    rings = report.rings
+    if rings is None:
+        return missed
+    for ring in rings.scenarios:
+        share = ring.named_share
+        if ring.label == "fraud" and share is not None and share < ring_named:
+            missed.append(
+                f"ring alerts named {share:.1%} of fraud ring scenario {ring.scenario!r} "
+                f"({ring.named} of {ring.members} members), below the target {ring_named:.0%}"
+            )
+    if rings.honest_named:
+        shown = ", ".join(rings.honest_named_sellers)
+        more = rings.honest_named - len(rings.honest_named_sellers)
+        missed.append(
+            f"{rings.honest_named} honest sellers named in high/critical ring alerts "
+            f"({shown}{f' and {more} more' if more > 0 else ''}); target none"
+        )
+    if rings.warehouse_rings:
+        missed.append(
+            f"a shared warehouse address made {rings.warehouse_rings} ring(s); target none"
+        )
     return missed

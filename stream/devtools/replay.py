@@ -2,7 +2,8 @@
 
 The events go through :class:`~stream.pipeline.processor.EventProcessor`, the worker's
 own judging code (validation, rules, rolling statistics, alert policy), one at
-a time in arrival order, with the clock at each event's arrival. What is left
+a time in arrival order, with the clock at each event's arrival; what they
+announce for ring linking goes straight through :class:`~stream.rings.RingPipeline`. What is left
 out is only what Kafka adds: partitions, batching, commits, restarts. The
 figures of ``listing-monitor evaluate --simulate`` and of the README's quality
 table come from here; ``make test`` checks a smaller marketplace through the
@@ -19,10 +20,11 @@ import orjson
 from prometheus_client import CollectorRegistry
 
 from schemas import Alert
-from stream.devtools.evaluation import AlertLoad, AlertRecord, EventLoad, EventRef
+from stream.devtools.evaluation import AlertLoad, AlertRecord, EventLoad, EventRef, RingTrace
 from stream.devtools.simulation.generator import Simulation
 from stream.pipeline.metrics import MonitorMetrics
 from stream.pipeline.processor import EventProcessor, Source
+from stream.rings import Edge, RingPipeline
 from stream.rules import CompiledRules
 
 PROGRESS_EVERY = 10_000
@@ -36,6 +38,9 @@ class Replay:
     alerts: list[Alert] = field(default_factory=list)
     dead_letters: int = 0
     events: int = 0
+    ring_messages: int = 0  # ring linking's messages that would cross Kafka
+    rings: RingPipeline | None = None
+    edges: list[tuple[int, Edge]] = field(default_factory=list)  # event index, edge it made
 
     def alert_load(self) -> AlertLoad:
         """The alerts as :func:`stream.devtools.evaluation.compute_report` reads them."""
@@ -51,6 +56,25 @@ class Replay:
                 for alert in self.alerts
             ]
         )
+
+    def ring_trace(self) -> RingTrace:
+        """What ring linking did, as the evaluation's ring section reads it."""
+        if self.rings is None:
+            return RingTrace()
+        book = self.rings.book
+        links = [
+            (index, tuple(sorted(edge.members)))
+            for index, edge in self.edges
+            if book.policy.strength(edge.kind) == "hard"
+            and not edge.supernode
+            and len(edge.members) >= 2
+        ]
+        rings = []
+        for summary in book.ranked():
+            shown = book.show(summary["ring_id"]) or {}
+            rings.append(tuple(m["seller_id"] for m in shown.get("member_list", [])))
+        supernodes = [(s["kind"], int(s["fanout"])) for s in book.supernodes()]
+        return RingTrace(links, rings, supernodes)
 
 
 def event_load(sim: Simulation) -> EventLoad:
@@ -79,8 +103,13 @@ def replay(
     now: list[datetime] = [sim.start]
     processor = EventProcessor(rules, MonitorMetrics(CollectorRegistry()), clock=lambda: now[0])
     result = Replay()
+    at: list[int] = [0]
+    rings = RingPipeline(
+        rules, clock=lambda: now[0], on_edge=lambda edge: result.edges.append((at[0], edge))
+    )
+    result.rings = rings
     for index, (stream, event) in enumerate(sim.events):
-        now[0] = arrivals[index]
+        now[0], at[0] = arrivals[index], index
         source = Source(stream, 0, index, None)
         raw = orjson.dumps(event)
         if stream == "listings":
@@ -88,10 +117,13 @@ def replay(
         else:
             outcome = processor.on_order(raw, source)
         result.alerts.extend(outcome.alerts)
+        if outcome.ring:
+            result.alerts.extend(rings.feed(outcome.ring))
         result.dead_letters += outcome.dead_letter is not None
         result.events += 1
         if progress is not None and result.events % PROGRESS_EVERY == 0:
             progress(result.events)
     if progress is not None:
         progress(result.events)
+    result.ring_messages = rings.messages
     return result

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from schemas import Alert
 from stream.rings.book import RingBook
 from stream.rings.index import IdentifierIndex
-from stream.rings.messages import Announcement, MemberStatus
+from stream.rings.messages import Announcement, Edge, MemberStatus
 from stream.rules.listing_rules import CompiledRules
 
 
@@ -20,11 +20,15 @@ class RingPipeline:
     """Announcements and statuses in, ring alerts out, all in memory."""
 
     def __init__(
-        self, rules: CompiledRules, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self,
+        rules: CompiledRules,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_edge: Callable[[Edge], None] | None = None,
     ) -> None:
         self.index = IdentifierIndex({}, rules.config.rings)
         self.book = RingBook(rules, {}, {}, {}, {}, {}, clock)
         self.messages = 0  # ring messages that would cross Kafka (announcements, edges, statuses)
+        self.on_edge = on_edge  # told of every edge the index sends (evaluation's ring timing)
 
     def feed(self, items: Iterable[Announcement | MemberStatus]) -> list[Alert]:
         """Apply what one event announced; the ring alerts it causes."""
@@ -37,5 +41,7 @@ class RingPipeline:
             edge = self.index.add(item)
             if edge is not None:
                 self.messages += 1
+                if self.on_edge is not None:
+                    self.on_edge(edge)
                 alerts.extend(self.book.apply_edge(edge))
         return alerts

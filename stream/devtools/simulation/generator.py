@@ -19,23 +19,36 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from stream.devtools.simulation.scenarios import (
+    AGENCY_SHOPS,
+    CHAIN_GANG,
     FRAUD_SCENARIOS,
     FRAUD_WEIGHTS,
+    FULFILMENT_WAREHOUSE,
+    GROUP_SCENARIOS,
+    GROUP_SIZES,
+    HONEST_FRANCHISE,
+    HONEST_GROUPS,
     LEGIT_SCENARIOS,
     LEGIT_WEIGHTS,
     RING_SCENARIOS,
     SCENARIOS,
+    SUPPLIER_RESELLERS,
     Draft,
     Event,
     SellerContext,
     load_prices,
     play_seller,
 )
+from stream.rules import load_rules
 
 DEFAULT_START: Final = datetime(2026, 11, 1, tzinfo=UTC)
 """Start of the simulated period when none is given."""
 PRIORITY_FRAUD: Final = FRAUD_SCENARIOS[:3]
 """Fraud scenarios that get a second seller first, so that rings exist early."""
+SOLO_FRAUD: Final = tuple(s for s in FRAUD_SCENARIOS if s not in GROUP_SCENARIOS)
+SOLO_LEGIT: Final = tuple(s for s in LEGIT_SCENARIOS if s not in GROUP_SCENARIOS)
+GROUPS_FROM: Final = 400
+"""Marketplaces of this many sellers and more hold the group scenarios."""
 
 
 @dataclass(frozen=True)
@@ -85,14 +98,41 @@ class Simulation:
         return counts
 
 
+def group_casting(sellers: int, fraud_share: float) -> dict[str, int]:
+    """Sellers of each group scenario in a marketplace of ``sellers``.
+
+    None below :data:`GROUPS_FROM` sellers. From there on: a chain gang of
+    ``sellers / 200`` shops (at least 12, at most 60) and one supplier with five
+    resellers per 5,000 sellers (at least one) when ``fraud_share`` is
+    positive; franchises and agency shops, 0.4% of the sellers each (at least
+    4); and a fulfilment warehouse shared by 5% of the sellers, and always by
+    at least twice the bundled rules' ``[rings] max_fanout``, so that its
+    return address is a super-node in any marketplace that has one.
+    """
+    if sellers < GROUPS_FROM:
+        return {}
+    cast: dict[str, int] = {}
+    if fraud_share > 0:
+        cast[CHAIN_GANG] = min(60, max(12, round(sellers / 200)))
+        cast[SUPPLIER_RESELLERS] = GROUP_SIZES[SUPPLIER_RESELLERS][0] * max(1, sellers // 5000)
+    for scenario in (HONEST_FRANCHISE, AGENCY_SHOPS):
+        cast[scenario] = max(4, round(sellers * 0.004))
+    fanout = load_rules().rings.max_fanout
+    cast[FULFILMENT_WAREHOUSE] = max(2 * fanout, round(sellers * 0.05))
+    return cast
+
+
 def population(rng: random.Random, sellers: int, fraud_share: float) -> list[str]:
     """Scenario of each seller, in seller order.
 
-    Every fraud scenario gets one seller before any gets two (so at least one
-    of each from 40 sellers on, given any positive ``fraud_share``), the ring
-    scenarios get a second next, and the rest follow :data:`FRAUD_WEIGHTS`.
-    Honest sellers likewise get one of each legit scenario (when there are at
-    least six), then follow :data:`LEGIT_WEIGHTS`.
+    The group scenarios come first, as :func:`group_casting` sizes them. Then
+    every other fraud scenario gets one seller before any gets two (so at
+    least one of each from 40 sellers on, given any positive ``fraud_share``),
+    the ring scenarios get a second next, and the rest follow
+    :data:`FRAUD_WEIGHTS`; the group scenarios' sellers count towards the
+    fraud share, which rises only when it cannot hold them all. Honest sellers
+    likewise get one of each other legit scenario (when there are enough),
+    then follow :data:`LEGIT_WEIGHTS`.
 
     Args:
         rng: The simulation's random generator.
@@ -102,41 +142,56 @@ def population(rng: random.Random, sellers: int, fraud_share: float) -> list[str
     Returns:
         A scenario name per seller, shuffled.
     """
+    groups = group_casting(sellers, fraud_share)
+    gangs = [name for name, n in groups.items() if name not in HONEST_GROUPS for _ in range(n)]
+    honest_groups = [name for name, n in groups.items() if name in HONEST_GROUPS for _ in range(n)]
     frauds = round(sellers * fraud_share)
     if sellers >= 40 and fraud_share > 0:
-        frauds = max(frauds, len(FRAUD_SCENARIOS))
-    frauds = min(frauds, sellers)
-    chosen = list((FRAUD_SCENARIOS + PRIORITY_FRAUD)[:frauds])
+        frauds = max(frauds, len(SOLO_FRAUD) + len(gangs))
+    frauds = min(frauds, sellers - len(honest_groups))
+    chosen = gangs[:frauds]
+    solo = frauds - len(chosen)
+    chosen += (SOLO_FRAUD + PRIORITY_FRAUD)[:solo]
     if frauds > len(chosen):
         chosen += rng.choices(
             list(FRAUD_WEIGHTS), weights=list(FRAUD_WEIGHTS.values()), k=frauds - len(chosen)
         )
-    honest = sellers - frauds
-    if honest >= len(LEGIT_SCENARIOS):
-        chosen += LEGIT_SCENARIOS
-        honest -= len(LEGIT_SCENARIOS)
+    chosen += honest_groups
+    honest = sellers - len(chosen)
+    if honest >= len(SOLO_LEGIT):
+        chosen += SOLO_LEGIT
+        honest -= len(SOLO_LEGIT)
     chosen += rng.choices(list(LEGIT_WEIGHTS), weights=list(LEGIT_WEIGHTS.values()), k=honest)
     rng.shuffle(chosen)
     return chosen
 
 
 def rings(rng: random.Random, scenarios: list[str]) -> dict[int, tuple[str, list[int]]]:
-    """Group the sellers of each ring scenario into rings of 2 to 4 linked shops.
+    """Group the sellers of each ring and group scenario into linked groups.
+
+    Sizes come from :data:`~stream.devtools.simulation.scenarios.GROUP_SIZES`:
+    rings of 2 to 4 linked shops for the ring scenarios, chain gangs of up to
+    60, a supplier and five resellers, franchises of 3 to 6 stores, agencies'
+    3 to 8 shops, and one warehouse for all of its sellers. A member left
+    alone joins the previous group of its scenario.
 
     Args:
         rng: The simulation's random generator.
         scenarios: Scenario of each seller.
 
     Returns:
-        ``{seller_index: (ring_key, member_indices)}`` for sellers of ring scenarios.
+        ``{seller_index: (ring_key, member_indices)}`` for sellers of these
+        scenarios; member indices are sorted (a chain runs in that order, a
+        supplier is the first).
     """
     out: dict[int, tuple[str, list[int]]] = {}
-    for scenario in RING_SCENARIOS:
+    for scenario in (*RING_SCENARIOS, *GROUP_SCENARIOS):
         members = [index for index, name in enumerate(scenarios) if name == scenario]
         rng.shuffle(members)
         groups: list[list[int]] = []
+        low, high = GROUP_SIZES[scenario]
         while members:
-            size = rng.randint(2, 4)
+            size = rng.randint(low, high)
             group, members = members[:size], members[size:]
             if len(group) == 1 and groups:
                 groups[-1].extend(group)
@@ -236,6 +291,8 @@ def simulate(
             late_fraction=late_fraction,
         )
         labels[sid] = {"label": SCENARIOS[scenario].label, "scenario": scenario}
+        if ring is not None:
+            labels[sid]["group"] = ring
         streams.append(play_seller(scenario, ctx))
 
     events: list[tuple[str, Event]] = []

@@ -80,7 +80,8 @@ def read_labels(path: Path | str) -> dict[str, dict[str, str]]:
         path: The labels file, or a directory holding ``labels.json``.
 
     Returns:
-        ``{seller_id: {"label": "fraud" | "legit", "scenario": name}}``.
+        ``{seller_id: {"label": "fraud" | "legit", "scenario": name}}``, with
+        ``"group"`` for members of a simulated ring or honest group.
 
     Raises:
         ValueError: If the file is not a labels object of that shape.
@@ -102,4 +103,6 @@ def read_labels(path: Path | str) -> dict[str, dict[str, str]]:
                 f"{source}: seller {seller!r} needs a label (fraud or legit) and a scenario"
             )
         labels[str(seller)] = {"label": str(entry["label"]), "scenario": str(entry["scenario"])}
+        if isinstance(entry.get("group"), str):
+            labels[str(seller)]["group"] = str(entry["group"])
     return labels

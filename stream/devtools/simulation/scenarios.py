@@ -21,6 +21,13 @@ spellings, young shops selling accessories "for iPhone" in bulk, newly opened
 authorised shops with large stock, and authorised sports retailers selling the
 official "replica" (fan) version of football kits.
 
+Groups (:data:`GROUP_SCENARIOS`, from 400 sellers on) are cast whole: a chain
+gang whose shops each share one hard identifier with the next only, and an
+upstream supplier whose resellers buy one brand from it again and again and
+list it (fraud); franchises of authorised stores sharing a payout account,
+shops an agency runs from one device, and a fulfilment warehouse whose return
+address hundreds of honest sellers share (legit look-alikes of rings).
+
 Reference prices and currency rates come from the bundled ``rules.toml``. All
 randomness comes from the ``random.Random`` handed in with each seller; nothing
 reads the clock.
@@ -32,7 +39,7 @@ import hashlib
 import heapq
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -72,6 +79,11 @@ DISCLAIMER_STORE: Final = "disclaimer_store"
 COMPATIBLE_ACCESSORIES: Final = "compatible_accessories"
 YOUNG_AUTHORISED_SHOP: Final = "young_authorised_shop"
 REPLICA_KIT_RETAILER: Final = "replica_kit_retailer"
+CHAIN_GANG: Final = "chain_gang"
+SUPPLIER_RESELLERS: Final = "supplier_resellers"
+HONEST_FRANCHISE: Final = "honest_franchise"
+AGENCY_SHOPS: Final = "agency_shops"
+FULFILMENT_WAREHOUSE: Final = "fulfilment_warehouse"
 
 FRAUD_SCENARIOS: Final = (
     SNEAKER_RING,
@@ -83,6 +95,8 @@ FRAUD_SCENARIOS: Final = (
     DISCLAIMER_ABUSE,
     COMPATIBILITY_ABUSE,
     FAKE_REPLICA_JERSEYS,
+    CHAIN_GANG,
+    SUPPLIER_RESELLERS,
 )
 LEGIT_SCENARIOS: Final = (
     AUTHORISED_STORE,
@@ -95,8 +109,20 @@ LEGIT_SCENARIOS: Final = (
     COMPATIBLE_ACCESSORIES,
     YOUNG_AUTHORISED_SHOP,
     REPLICA_KIT_RETAILER,
+    HONEST_FRANCHISE,
+    AGENCY_SHOPS,
+    FULFILMENT_WAREHOUSE,
 )
 ALL_SCENARIOS: Final = FRAUD_SCENARIOS + LEGIT_SCENARIOS
+GROUP_SCENARIOS: Final = (
+    CHAIN_GANG,
+    SUPPLIER_RESELLERS,
+    HONEST_FRANCHISE,
+    AGENCY_SHOPS,
+    FULFILMENT_WAREHOUSE,
+)
+"""Scenarios cast as whole groups, sized by the marketplace rather than by the
+weights (:func:`stream.devtools.simulation.generator.group_casting`)."""
 
 # How the rest of the fraud and legit population is split once every scenario
 # has one seller: rings are the common case; most honest sellers are ordinary.
@@ -129,7 +155,22 @@ RING_SCENARIOS: Final = (
     ELECTRONICS_NO_WORDS,
     YOUNG_BULK_UNAUTHORISED,
 )
-"""Fraud scenarios whose sellers come in rings sharing identity hashes."""
+"""Fraud scenarios whose sellers come in rings of 2 to 4 sharing identity hashes."""
+HONEST_GROUPS: Final = (HONEST_FRANCHISE, AGENCY_SHOPS, FULFILMENT_WAREHOUSE)
+"""Legit scenarios whose sellers come in groups that look like rings."""
+GROUP_SIZES: Final[dict[str, tuple[int, int]]] = {
+    **dict.fromkeys(RING_SCENARIOS, (2, 4)),
+    CHAIN_GANG: (60, 60),
+    SUPPLIER_RESELLERS: (6, 6),
+    HONEST_FRANCHISE: (3, 6),
+    AGENCY_SHOPS: (3, 8),
+    FULFILMENT_WAREHOUSE: (10_000, 10_000),
+}
+"""Members per group, by scenario: a chain gang of up to 60 shops, a supplier and
+five resellers, a franchise of 3-6 stores, an agency's 3-8 shops, and one
+warehouse for all of its sellers."""
+TRACKING_POOL: Final = 2
+"""Tracking numbers two chained shops take turns reusing."""
 
 DAY: Final = 86_400
 HOUR: Final = 3_600
@@ -783,7 +824,16 @@ class Shop:
     brushing_share: float = 0.0
     regular_share: float = 0.15
     resale_share: float = 0.0
+    resale_in_turn: bool = False
+    """Sell to the other ring members in turn (a supplier restocking its resellers)."""
     links: tuple[str, ...] = ()
+    owners: tuple[tuple[str, str], ...] = ()
+    """Profile hashes (by kind) shared with someone else than the whole ring: a
+    chained shop shares its phone with one neighbour only."""
+    tracking_pools: tuple[str, ...] = ()
+    """Tracking numbers reused with other shops: the keys of their pools."""
+    tracking_share: float = 0.0
+    """Share of orders shipped with a number of ``tracking_pools``."""
     viral_day: int | None = None
     viral_factor: float = 1.0
     branded: tuple[tuple[str, str], ...] = ()
@@ -826,6 +876,13 @@ class SellerContext:
     def buyer(self, number: int) -> str:
         """The id of buyer ``number`` of the shared pool."""
         return f"sim{self.seed}-b{number:06d}"
+
+    @property
+    def position(self) -> int:
+        """The seller's place among its ring's members (0 without a ring)."""
+        if self.seller_id in self.ring_members:
+            return self.ring_members.index(self.seller_id)
+        return 0
 
 
 @dataclass
@@ -1196,7 +1253,8 @@ class YoungBulkUnauthorised(Scenario):
             refund_rate=0.05,
             counterfeit_share=0.5,
             brushing_share=0.3,
-            links=("device",),
+            # shops opened together: one device, and the takings go to one account
+            links=("device", "payout"),
             branded=tuple(rng.sample(BULK_BRANDS, 2)),
         )
 
@@ -2026,6 +2084,220 @@ class FakeReplicaJerseys(Scenario):
         )
 
 
+# Groups: gangs that hide behind each other, and honest groups that look alike ----
+
+CHAIN_KINDS: Final = ("phone", "payout", "tracking")
+"""What ties each shop of a chain gang to the next, in turn."""
+RESELLER_CITIES: Final = (WUHAN, CHENGDU, XIAN, SHENYANG, HEFEI, CHANGSHA, ZHENGZHOU, KUNMING)
+"""Where an upstream supplier's resellers are registered: one province each."""
+PLAIN_SUFFIXES: Final = (
+    "brand new, sealed",
+    "in stock, ships today",
+    "fast shipping",
+    "全新正品 顺丰包邮",
+    "",
+)
+
+
+def chain_tells(size: int) -> frozenset[int]:
+    """Positions of the few shops of a chain gang of ``size`` with a tell of their own."""
+    count = min(size, max(3, size // 8))
+    return frozenset(int((number + 0.5) * size / count) for number in range(count))
+
+
+def group_pick(ctx: SellerContext, options: int) -> int:
+    """A choice shared by every member of the seller's group (0 to ``options - 1``)."""
+    return int(digest(ctx.seed, ctx.ring or ctx.seller_id)[:8], 16) % options
+
+
+class ChainGang(Scenario):
+    """A gang of dozens of memory shops across a dozen provinces, linked in a chain.
+
+    Shop k shares one hard identifier with shop k+1 only: a phone, a payout
+    account, or tracking numbers both of them ship some orders with, in turn.
+    No identifier is shared by more than two shops, none by all. Most shops
+    look like ordinary dealers (55-85% of reference, plain wording, old
+    accounts, few complaints); only a few (:func:`chain_tells`) sell at 1-8%
+    of reference, the tell of the fake Samsung memory gang of ``DOMAIN.md``.
+    """
+
+    name = CHAIN_GANG
+    label = "fraud"
+    clean: ClassVar[tuple[float, float]] = (0.55, 0.85)
+    tell: ClassVar[tuple[float, float]] = (0.01, 0.08)
+
+    @staticmethod
+    def telling(ctx: SellerContext) -> bool:
+        """Whether this shop is one of the few with a tell of its own."""
+        return ctx.position in chain_tells(max(1, len(ctx.ring_members)))
+
+    def shop(self, ctx: SellerContext) -> Shop:
+        rng = ctx.rng
+        position, size = ctx.position, len(ctx.ring_members)
+        ring = ctx.ring or ctx.seller_id
+        owners: list[tuple[str, str]] = []
+        pools: list[str] = []
+        for link in (position - 1, position):  # link j ties shop j to shop j + 1
+            if not 0 <= link < size - 1:
+                continue
+            kind, key = CHAIN_KINDS[link % len(CHAIN_KINDS)], f"{ring}/link{link}"
+            if kind == "tracking":
+                pools.append(key)
+            else:
+                owners.append((kind, key))
+        telling = self.telling(ctx)
+        return Shop(
+            region=PROVINCES[(position + group_pick(ctx, len(PROVINCES))) % len(PROVINCES)],
+            utc8=rng.random() < 0.5,
+            age_days=rng.uniform(200, 2000),
+            initial_listings=rng.randint(4, 10),
+            listings_per_day=rng.uniform(1, 3),
+            orders_per_day=rng.uniform(6, 14),
+            refund_rate=0.06 if telling else 0.03,
+            counterfeit_share=0.4 if telling else 0.1,
+            owners=tuple(owners),
+            tracking_pools=tuple(pools),
+            tracking_share=0.4 if pools else 0.0,
+            branded=MEMORY_STORAGE,
+        )
+
+    def product(self, ctx: SellerContext, shop: Shop) -> Product:
+        rng = ctx.rng
+        brand, category = rng.choice(shop.branded)
+        title = f"{rng.choice(MODELS[(brand, category)])} {rng.choice(PLAIN_SUFFIXES)}".strip()
+        telling = self.telling(ctx)
+        return self.branded_product(
+            ctx,
+            brand,
+            category,
+            self.tell if telling else self.clean,
+            title,
+            rng.randint(100, 600) if telling else rng.randint(10, 60),
+            brand=brand,
+            description="Genuine product, full capacity, tested before shipping.",
+        )
+
+
+class SupplierResellers(Scenario):
+    """An upstream Putian supplier of fake Air Jordans and its resellers in five provinces.
+
+    The supplier (its group's first member) lists replicas with replica wording
+    and sells 60% of its orders, 20-60 pairs at a time, to its resellers in turn
+    (their seller ids as buyer ids), each of whom buys again and again. The resellers
+    relist the same brand from their own provinces at 15-45% of reference, in
+    plain words: linked to the supplier only by what they buy and list.
+    """
+
+    name = SUPPLIER_RESELLERS
+    label = "fraud"
+    brand: ClassVar[tuple[str, str]] = ("Air Jordan", "shoes/sneakers")
+    supplier_band: ClassVar[tuple[float, float]] = (0.08, 0.20)
+    reseller_band: ClassVar[tuple[float, float]] = (0.15, 0.45)
+
+    def shop(self, ctx: SellerContext) -> Shop:
+        rng = ctx.rng
+        if ctx.position == 0:
+            return Shop(
+                region=PUTIAN,
+                utc8=rng.random() < 0.7,
+                age_days=rng.uniform(100, 600),
+                initial_listings=rng.randint(5, 10),
+                listings_per_day=rng.uniform(1, 3),
+                orders_per_day=rng.uniform(18, 26),
+                refund_rate=0.05,
+                counterfeit_share=0.5,
+                resale_share=0.6 if len(ctx.ring_members) > 1 else 0.0,
+                resale_in_turn=True,
+                branded=(self.brand,),
+            )
+        start = group_pick(ctx, len(RESELLER_CITIES))
+        return Shop(
+            region=RESELLER_CITIES[(start + ctx.position) % len(RESELLER_CITIES)],
+            utc8=rng.random() < 0.5,
+            age_days=rng.uniform(60, 900),
+            initial_listings=rng.randint(3, 8),
+            listings_per_day=rng.uniform(0.5, 2),
+            orders_per_day=rng.uniform(4, 10),
+            refund_rate=0.05,
+            counterfeit_share=0.3,
+            branded=(self.brand,),
+        )
+
+    def product(self, ctx: SellerContext, shop: Shop) -> Product:
+        rng = ctx.rng
+        brand, category = self.brand
+        model = rng.choice(MODELS[(brand, category)])
+        if ctx.position == 0:
+            terms = " ".join(rng.sample(VOCAB_SNEAKERS, rng.randint(1, 2)))
+            return self.branded_product(
+                ctx,
+                brand,
+                category,
+                self.supplier_band,
+                f"{model} {terms} 莆田直发",
+                rng.randint(100, 400),
+                brand=brand,
+                description="莆田工厂直发 批发代发 一件起批",
+            )
+        return self.branded_product(
+            ctx,
+            brand,
+            category,
+            self.reseller_band,
+            f"{model} {rng.choice(PLAIN_SUFFIXES)}".strip(),
+            rng.randint(10, 50),
+            brand=brand,
+            description="All sizes in stock. Ships within 24 hours.",
+        )
+
+    def order_quantity(self, rng: random.Random, shop: Shop) -> int:
+        return rng.choices((1, 2), weights=(90, 10))[0]
+
+
+class HonestFranchise(AuthorisedStore):
+    """Authorised stores of one brand run as a franchise: one payout account for all."""
+
+    name = HONEST_FRANCHISE
+    label = "legit"
+
+    def shop(self, ctx: SellerContext) -> Shop:
+        rng = ctx.rng
+        line = STORE_LINES[group_pick(ctx, len(STORE_LINES))]
+        region = rng.choice(ORDINARY_CITIES)
+        return Shop(
+            region=region,
+            utc8=rng.random() < 0.5,
+            age_days=rng.uniform(300, 3500),
+            authorized=tuple(dict.fromkeys(brand for brand, _ in line)),
+            initial_listings=rng.randint(8, 18),
+            listings_per_day=rng.uniform(1, 3),
+            orders_per_day=rng.uniform(8, 22),
+            refund_rate=rng.uniform(0.01, 0.03),
+            links=("payout",),
+            branded=line,
+        )
+
+
+class AgencyShops(GenericGoods):
+    """Honest shops an agency runs for their owners, all from the agency's one device."""
+
+    name = AGENCY_SHOPS
+    label = "legit"
+
+    def shop(self, ctx: SellerContext) -> Shop:
+        return replace(super().shop(ctx), links=("device",))
+
+
+class FulfilmentWarehouse(GenericGoods):
+    """Honest shops whose returns go to one fulfilment warehouse: hundreds share its address."""
+
+    name = FULFILMENT_WAREHOUSE
+    label = "legit"
+
+    def shop(self, ctx: SellerContext) -> Shop:
+        return replace(super().shop(ctx), links=("return_address",))
+
+
 SCENARIOS: Final[dict[str, Scenario]] = {
     scenario.name: scenario
     for scenario in (
@@ -2048,6 +2320,11 @@ SCENARIOS: Final[dict[str, Scenario]] = {
         CompatibleAccessories(),
         YoungAuthorisedShop(),
         ReplicaKitRetailer(),
+        ChainGang(),
+        SupplierResellers(),
+        HonestFranchise(),
+        AgencyShops(),
+        FulfilmentWarehouse(),
     )
 }
 """Every scenario by name."""
@@ -2077,6 +2354,7 @@ class _SellerRun:
         self.timeline: list[_Step] = []
         self.steps = 0
         self.orders = 0
+        self.resales = 0
         self.hit: Listing | None = None
         self.order_hours = _hour_weights(ctx.start, ORDER_HOURS_CST)
         self.listing_hours = _hour_weights(ctx.start, LISTING_HOURS_CST)
@@ -2174,7 +2452,7 @@ class _SellerRun:
         ring = ctx.ring or ctx.seller_id
 
         def hashed(prefix: str, kind: str) -> str:
-            owner = ring if kind in shop.links else ctx.seller_id
+            owner = dict(shop.owners).get(kind) or (ring if kind in shop.links else ctx.seller_id)
             return f"{prefix}-{digest(ctx.seed, kind, owner)}"
 
         registered = -round(shop.age_days * DAY)
@@ -2197,6 +2475,9 @@ class _SellerRun:
             return ctx.buyer(viral_buyers.pop()), False
         others = [member for member in ctx.ring_members if member != ctx.seller_id]
         if others and rng.random() < shop.resale_share:
+            if shop.resale_in_turn:
+                self.resales += 1
+                return others[self.resales % len(others)], True
             return rng.choice(others), True
         roll = rng.random()
         if roll < shop.brushing_share:
@@ -2224,6 +2505,10 @@ class _SellerRun:
         quantity = min(quantity, listing.stock)
         self.orders += 1
         order_id = f"{ctx.seller_id}-O{self.orders:06d}"
+        tracking = f"tk-{digest(ctx.seed, order_id)}"
+        if shop.tracking_pools and rng.random() < shop.tracking_share:
+            pool = rng.choice(shop.tracking_pools)
+            tracking = f"tk-{digest(ctx.seed, pool, rng.randrange(TRACKING_POOL))}"
         event: Event = {
             "schema_version": 1,
             "event_id": "",
@@ -2238,7 +2523,7 @@ class _SellerRun:
             "currency": listing.currency,
             "ship_from": location(rng.choice(shop.dispatch_points)),
             "ship_to": location(self.buyer_city(buyer)),
-            "tracking_hash": f"tk-{digest(ctx.seed, order_id)}",
+            "tracking_hash": tracking,
         }
         self.emit(at, "orders", event)
         listing.stock -= quantity

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stream.rings import Announcement, IdentifierIndex, MemberStatus, RingBook
+from stream.rings import Announcement, IdentifierIndex, MemberStatus, RingBook, RingPipeline
 from stream.rings.book import ring_id_of
 from stream.rings.messages import Edge
 from stream.rules import CompiledRules, load_rules
@@ -140,13 +140,30 @@ def test_flagged_members_raise_one_ring_alert_naming_every_member() -> None:
     assert alert.trigger_event_id == "ev-G09"
     assert alert.ring_id == ring_id_of(f"phone:ph-{shops[0]}")
     assert alert.reasons[0].message.startswith("2 of 12 members flagged")
-    # the same evidence again: no second alert; half as many members more: another one
+    # the same evidence again: no second alert; one shop more (more than the
+    # bundled regrow_factor of 5% of 12): another one, naming it
     assert book.apply_status(status("G09", 68.0, 2)) == []
-    more = [f"H{i}" for i in range(6)]
-    alerts = book.apply_edge(edge("phone", "ph-more", ["G11", *more], since=2000))
+    alerts = book.apply_edge(edge("phone", "ph-more", ["G11", "H0"], since=2000))
     assert len(alerts) == 1
-    assert len(alerts[0].member_seller_ids) == 18
+    assert len(alerts[0].member_seller_ids) == 13
     assert alerts[0].alert_id != alert.alert_id
+
+
+def test_a_grown_ring_alerts_again_once_it_grew_by_the_regrow_factor() -> None:
+    config = RULES.config
+    half = config.model_copy(
+        update={"rings": config.rings.model_copy(update={"regrow_factor": 0.5})}
+    )
+    book = new_book(CompiledRules.build(half))
+    shops = [f"G{i:02d}" for i in range(12)]
+    book.apply_edge(edge("phone", "ph-g", shops))
+    book.apply_status(status("G00", 80.0, 3))
+    (alert,) = book.apply_status(status("G01", 80.0, 3))
+    assert len(alert.member_seller_ids) == 12
+    # 5 more (17 < 12 * 1.5): nothing new; a sixth (18): the grown ring, named whole
+    assert book.apply_edge(edge("phone", "ph-h", ["G11", *(f"H{i}" for i in range(5))])) == []
+    (grown,) = book.apply_edge(edge("phone", "ph-h", ["G11", *(f"H{i}" for i in range(6))]))
+    assert len(grown.member_seller_ids) == 18
 
 
 def test_applying_an_edge_twice_changes_nothing() -> None:
@@ -225,3 +242,14 @@ def test_the_index_forgets_lone_identifiers_after_the_retention() -> None:
     assert index.fanout("tracking", "tk-old") == 0
     assert index.fanout("tracking", "tk-new") == 1
     assert index.fanout("tracking", "tk-shared") == 2
+
+
+def test_the_in_memory_pipeline_tells_of_every_edge_it_sends() -> None:
+    seen: list[Edge] = []
+    pipeline = RingPipeline(RULES, lambda: NOW, on_edge=seen.append)
+    pipeline.feed([Announcement("phone", "ph-1", "A", 100, None, "e1")])
+    assert seen == []  # one seller: no edge yet
+    pipeline.feed([Announcement("phone", "ph-1", "B", 200, None, "e2")])
+    assert [(e.key, sorted(e.members), e.event_id) for e in seen] == [
+        ("phone:ph-1", ["A", "B"], "e2")
+    ]
