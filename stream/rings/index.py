@@ -8,11 +8,16 @@ super-node: it stops linking, its list is dropped, and it is reported (once
 when it crosses the cap, then each time its fan-out doubles).
 
 Identifiers seen with one seller only (nearly every tracking number) are
-forgotten once they were not seen for the retention period.
+forgotten once they were not seen for the retention period. Which ones are
+due is kept in memory, per partition, in the order they were added: a sweep
+pops the due ones instead of reading the whole table (which cost 120 µs per
+input event at one sweep per hour of event time). After a start, or when a
+partition is newly assigned, one scan of the table rebuilds that order.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -40,6 +45,8 @@ class IdentifierIndex:
     def __init__(self, table: MutableMapping[bytes, bytes], policy: RingPolicy) -> None:
         self.table = table
         self.policy = policy
+        # per partition: (last seen, key) of lone identifiers, oldest first
+        self._due: dict[int, deque[tuple[int, bytes]]] = {}
 
     def add(self, announcement: Announcement, partition: int = 0) -> Edge | None:
         """Record a seller seen with an identifier; the edge to send if it changed.
@@ -50,6 +57,8 @@ class IdentifierIndex:
         """
         key = announcement.key.encode("utf-8")
         raw = self.table.get(key)
+        if raw is None and partition in self._due:
+            self._due[partition].append((announcement.at, key))
         entry: dict[str, Any] = (
             orjson.loads(raw) if raw is not None else {"m": {}, "f": 0, "x": False, "t": 0}
         )
@@ -97,32 +106,52 @@ class IdentifierIndex:
             at=announcement.at,
         )
 
-    def expire(self, now: int, retention_seconds: int, partition: int | None = None) -> int:
+    def expire(self, now: int, retention_seconds: int, partition: int = 0) -> int:
         """Forget identifiers of one seller not seen for ``retention_seconds``.
 
         Args:
             now: The latest event time seen (Unix seconds).
             retention_seconds: How long a lone identifier is kept.
             partition: Only entries of this partition (a table write belongs
-                to the partition of the event being processed); None: all.
+                to the partition of the event being processed).
 
         Returns:
             How many were forgotten.
         """
         oldest = now - retention_seconds
-        stale = []
+        due = self._due.get(partition)
+        if due is None:
+            due = self._due[partition] = self._scan(partition)
+        forgotten = 0
+        while due and due[0][0] < oldest:
+            _, key = due.popleft()
+            raw = self.table.get(key)
+            if raw is None:
+                continue
+            entry = orjson.loads(raw)
+            if len(entry["m"]) != 1 or entry["x"]:
+                continue  # it links sellers now: kept
+            if entry["t"] >= oldest:
+                due.append((entry["t"], key))  # seen again since: due later
+                continue
+            del self.table[key]
+            forgotten += 1
+        return forgotten
+
+    def _scan(self, partition: int) -> deque[tuple[int, bytes]]:
+        """The lone identifiers of ``partition`` in the table, oldest first."""
+        lone = []
         for key, raw in self.table.items():
             entry = orjson.loads(raw)
-            if (
-                len(entry["m"]) == 1
-                and not entry["x"]
-                and entry["t"] < oldest
-                and (partition is None or entry.get("p", 0) == partition)
-            ):
-                stale.append(key)
-        for key in stale:
-            del self.table[key]
-        return len(stale)
+            if len(entry["m"]) == 1 and not entry["x"] and entry.get("p", 0) == partition:
+                lone.append((int(entry["t"]), key))
+        lone.sort()
+        return deque(lone)
+
+    def forget_expiry_order(self) -> None:
+        """Rebuild the expiry order at the next sweep (after a rebalance: another
+        worker may have added and removed entries of a partition meanwhile)."""
+        self._due.clear()
 
     def fanout(self, kind: str, value: str) -> int:
         """How many sellers were seen with an identifier (0: unknown)."""

@@ -138,6 +138,7 @@ class RingAgents:
         metrics: MonitorMetrics,
         clock: Callable[[], datetime] = utc_now,
         owns_rings: Callable[[], bool] = lambda: True,
+        rebalances: Callable[[], int] = lambda: 0,
     ) -> None:
         self.policy = rules.config.rings
         self.index = IdentifierIndex(tables.identifiers, self.policy)
@@ -154,6 +155,8 @@ class RingAgents:
         self.clock = clock
         self.retention = int(rules.config.statistics.retention_days * DAY_SECONDS)
         self.swept: dict[int, int] = {}
+        self.rebalances = rebalances
+        self.rebalances_seen = rebalances()
         self._edges = metrics.ring_messages.labels("edges")
         self._sent = metrics.ring_kafka_messages.labels("ring_updates")
         self._failures = Throttle(logger, interval=60.0)
@@ -218,6 +221,9 @@ class RingAgents:
         return [Record("ring_updates", None, encode_updates(RingUpdates(edges, [])), 0)]
 
     def _sweep(self, announcements: list[Announcement], partition: int) -> None:
+        if self.rebalances() != self.rebalances_seen:
+            self.rebalances_seen = self.rebalances()
+            self.index.forget_expiry_order()
         latest = max((a.at for a in announcements), default=0)
         last = self.swept.setdefault(partition, latest)
         if latest - last >= SWEEP_EVERY_SECONDS:
@@ -299,6 +305,7 @@ def wire_rings(
         tables,
         metrics,
         owns_rings=lambda: rings_changelog in app.assignor.assigned_actives(),
+        rebalances=lambda: app.rebalancing_count,
     )
     sender = RingSender(partitions, metrics)
 

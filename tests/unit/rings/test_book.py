@@ -244,6 +244,28 @@ def test_the_index_forgets_lone_identifiers_after_the_retention() -> None:
     assert index.fanout("tracking", "tk-shared") == 2
 
 
+def test_expiry_pops_what_is_due_and_rebuilds_its_order_after_a_restart() -> None:
+    table: dict[bytes, bytes] = {}
+    index = IdentifierIndex(table, RULES.config.rings)
+    assert index.expire(now=0, retention_seconds=1000) == 0  # builds the (empty) order
+    for n in range(10):
+        index.add(Announcement("tracking", f"tk-{n}", "A", 100 * n, None, f"e{n}"), 0)
+    index.add(Announcement("tracking", "tk-other", "A", 0, None, "e-p1"), 1)
+    # seen again by another seller: it links, and stays
+    index.add(Announcement("tracking", "tk-1", "B", 150, None, "e-b"), 0)
+    assert index.expire(now=1450, retention_seconds=1000, partition=0) == 4  # tk-0, 2, 3, 4
+    assert index.fanout("tracking", "tk-1") == 2
+    assert index.fanout("tracking", "tk-5") == 1
+    assert index.fanout("tracking", "tk-other") == 1  # another partition's sweep
+
+    restarted = IdentifierIndex(table, RULES.config.rings)  # the table recovered, no order
+    assert restarted.expire(now=1750, retention_seconds=1000, partition=0) == 3  # 5, 6, 7
+    assert restarted.expire(now=1750, retention_seconds=1000, partition=1) == 1
+    restarted.forget_expiry_order()  # after a rebalance
+    assert restarted.expire(now=5000, retention_seconds=1000, partition=0) == 2
+    assert sorted(table) == [b"tracking:tk-1"]
+
+
 def test_the_in_memory_pipeline_tells_of_every_edge_it_sends() -> None:
     seen: list[Edge] = []
     pipeline = RingPipeline(RULES, lambda: NOW, on_edge=seen.append)
