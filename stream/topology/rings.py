@@ -54,6 +54,8 @@ from stream.rings.messages import (
 )
 from stream.rules import CompiledRules
 from stream.settings import Settings
+from stream.topology.changelog import LocalStore, send_batches
+from stream.topology.faust_patches import aiokafka_producer
 from stream.topology.handover import Handover
 from stream.topology.publisher import Publisher
 
@@ -141,7 +143,7 @@ class RingAgents:
         rebalances: Callable[[], int] = lambda: 0,
     ) -> None:
         self.policy = rules.config.rings
-        self.index = IdentifierIndex(tables.identifiers, self.policy)
+        self.index = IdentifierIndex(tables.identifiers, self.policy)  # a LocalStore on a worker
         self.book = RingBook(
             rules,
             tables.edges,
@@ -291,8 +293,13 @@ def wire_rings(
         handover: Guards rebalances (the ring topics are among its inputs).
     """
     partitions = settings.topic_partitions
+    identifiers = _table(app, "ring-identifiers", partitions)
+    # The index writes one entry per new (identifier, seller) pair, nearly one
+    # per order: its changelog records go out in batches (see stream.topology.changelog).
+    index_store = LocalStore(identifiers)
+    index_changelog = identifiers.changelog_topic.get_topic_name()
     tables = RingTables(
-        identifiers=_table(app, "ring-identifiers", partitions),
+        identifiers=index_store,
         edges=_table(app, "ring-edges", 1),
         ring_of=_table(app, "ring-of", 1),
         rings=_table(app, "rings", 1),
@@ -315,7 +322,15 @@ def wire_rings(
                 continue  # handed over meanwhile (its next reader applies it), or a repeat
             message = event.message
             source = Source(message.topic, message.partition, message.offset, message.key)
-            await publisher.publish(handle(event.value, source))
+            records = handle(event.value, source)
+            changes = index_store.drain()
+            if changes:  # before the edges: a replay re-applies, never misses one
+                await send_batches(
+                    aiokafka_producer(app),
+                    index_changelog,
+                    ((message.partition, key, value) for key, value in changes.items()),
+                )
+            await publisher.publish(records)
 
     async def index_identifiers(stream: Any) -> None:
         await apply(stream, agents.on_announcements)

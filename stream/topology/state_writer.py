@@ -24,6 +24,7 @@ from typing import Any
 from stream.pipeline.metrics import MonitorMetrics
 from stream.stats.reference import ReferenceBook
 from stream.stats.store import CachedSellerStore
+from stream.topology.changelog import send_batches
 from stream.topology.faust_patches import event_context
 from stream.topology.handover import commit_now
 
@@ -114,20 +115,14 @@ class StateWriter:
         # The changelog records go out as a few large batches (aiokafka's
         # batch API), partitioned by key like Faust's own table writes.
         producer = self.producer()
-        client = self.client()
-        await client.partitions_for(self.changelog)  # its metadata: at once when known
-        batches: dict[int, Any] = {}
-        for _, key, value in items:
-            partition = producer.key_partition(self.changelog, key).partition
-            batch = batches.get(partition)
-            if batch is None:
-                batch = batches[partition] = client.create_batch()
-            if batch.append(key=key, value=value, timestamp=None) is None:  # full
-                await client.send_batch(batch, self.changelog, partition=partition)
-                batch = batches[partition] = client.create_batch()
-                batch.append(key=key, value=value, timestamp=None)
-        for partition, batch in batches.items():
-            await client.send_batch(batch, self.changelog, partition=partition)
+        await send_batches(
+            self.client(),
+            self.changelog,
+            (
+                (producer.key_partition(self.changelog, key).partition, key, value)
+                for _, key, value in items
+            ),
+        )
         self.metrics.state_writes.inc(len(items))
         return len(items)
 

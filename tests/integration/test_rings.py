@@ -136,12 +136,19 @@ def test_rings_survive_a_restart_and_a_merge_keeps_the_older_id(start_monitor: S
     rings = wait_for_rings(restarted, lambda r: len(r) == 2, timeout=120)
     assert members(rings, restarted) == {old: ["ring-a", "ring-b"], young: ["ring-c", "ring-d"]}
 
+    # the identifier index came back too: a new shop with A and B's phone joins them
+    restarted.send(
+        "listings", listing("ring-e", 15, profile={"phone_hash": "ph-old"}), key=b"ring-e"
+    )
+    rings = wait_for_rings(restarted, lambda r: any(ring["members"] == 3 for ring in r))
+    assert members(rings, restarted)[old] == ["ring-a", "ring-b", "ring-e"]
+
     # B and C ship with one tracking number: the rings merge under the older id
     restarted.send("listings", listing("ring-b", 20), key=b"ring-b")
     restarted.send("orders", order("ring-b", 30, "tk-shared"), key=b"ring-b")
     restarted.send("orders", order("ring-c", 31, "tk-shared"), key=b"ring-c")
     rings = wait_for_rings(restarted, lambda r: len(r) == 1)
-    assert members(rings, restarted) == {old: ["ring-a", "ring-b", "ring-c", "ring-d"]}
+    assert members(rings, restarted) == {old: ["ring-a", "ring-b", "ring-c", "ring-d", "ring-e"]}
     status, merged = get(restarted, f"/rings/{young}")
     assert status == 200
     assert merged["merged_into"] == old

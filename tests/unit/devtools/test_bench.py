@@ -81,12 +81,14 @@ def test_latency_matching_by_trigger_event_id() -> None:
         (orjson.dumps({"trigger_event_id": "e1", "seller_id": "S"}), 1_042),
         (orjson.dumps({"trigger_event_id": "e3"}), 1_620),
         (orjson.dumps({"trigger_event_id": "e3", "level": "seller"}), 1_700),  # 2 alerts, 1 event
+        (orjson.dumps({"trigger_event_id": "e2", "level": "ring"}), 1_610),  # apart
         (orjson.dumps({"trigger_event_id": "elsewhere"}), 1_800),
         (orjson.dumps({"seller_id": "S"}), 1_800),
         (b"not json", 1_900),
     ]
     match = match_latencies(sent, alerts)
     assert match.latencies_ms == [42.0, 120.0, 200.0]
+    assert match.ring_ms == [600.0]
     assert match.unmatched == 3
     assert match.to_broker_ms == match.in_worker_ms == []  # no append times given
 

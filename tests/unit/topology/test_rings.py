@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import orjson
 import pytest
 from prometheus_client import CollectorRegistry
 
 from stream.pipeline.metrics import MonitorMetrics
 from stream.pipeline.processor import Source
-from stream.rings import Announcement, MemberStatus
+from stream.rings import Announcement, IdentifierIndex, MemberStatus
 from stream.rings.book import ring_id_of
 from stream.rings.messages import (
     RingUpdates,
@@ -18,7 +20,9 @@ from stream.rings.messages import (
     encode_updates,
 )
 from stream.rules import CompiledRules, load_rules
+from stream.topology.changelog import LocalStore, send_batches
 from stream.topology.rings import RingAgents, RingSender, RingTables, identifier_partition
+from tests.unit.topology.fakes import FakeClient, FakeTable
 
 RULES = CompiledRules.build(load_rules())
 
@@ -168,3 +172,28 @@ def test_only_the_owner_of_the_ring_tables_reports_ring_gauges() -> None:
     ring.on_updates(updates.value, at("x-ring-updates"))
     assert ring.book.counts()[0] == 1
     assert sample(m, "listing_monitor_rings") == 0
+
+
+def test_the_index_store_records_changes_and_sends_them_as_batches() -> None:
+    table = FakeTable("ring-identifiers")
+    store = LocalStore(table)
+    index = IdentifierIndex(store, RULES.config.rings)
+    index.add(seen("phone", "ph-1", "A"), 3)
+    index.add(seen("tracking", "tk-1", "A", at=10), 3)
+    assert set(table.data) == {b"phone:ph-1", b"tracking:tk-1"}  # the local store
+    assert table == {}  # not through the table API (one send per key)
+    changes = store.drain()
+    assert set(changes) == {b"phone:ph-1", b"tracking:tk-1"}
+    assert store.drain() == {}
+    assert index.expire(now=10**6, retention_seconds=1000, partition=3) == 2
+    assert store.drain() == {b"phone:ph-1": None, b"tracking:tk-1": None}  # tombstones
+
+    client = FakeClient(batch_capacity=2)
+    records = [(3, b"k1", b"v1"), (3, b"k2", b"v2"), (3, b"k3", None), (1, b"k4", b"v4")]
+    assert asyncio.run(send_batches(client, "app-ring-identifiers-changelog", records)) == 4
+    assert client.metadata == ["app-ring-identifiers-changelog"]
+    assert client.sent == [
+        ("app-ring-identifiers-changelog", 3, [(b"k1", b"v1"), (b"k2", b"v2")]),
+        ("app-ring-identifiers-changelog", 3, [(b"k3", None)]),
+        ("app-ring-identifiers-changelog", 1, [(b"k4", b"v4")]),
+    ]
