@@ -223,8 +223,11 @@ class RingBook:
                         record["merged"].append(other)
                     self._history(record, trigger, "merged", other)
             _put(self.rings, ring_id, record)
+            encoded = ring_id.encode("utf-8")
             for seller in members:
-                self.ring_of[seller.encode("utf-8")] = ring_id.encode("utf-8")
+                key = seller.encode("utf-8")
+                if self.ring_of.get(key) != encoded:  # a changelog record only if it moved
+                    self.ring_of[key] = encoded
         for other, into in targets.items():
             if other in formed:
                 if len(into) > 1:

@@ -25,6 +25,7 @@ edge or an announcement twice changes nothing).
 from __future__ import annotations
 
 import logging
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ logger = logging.getLogger(__name__)
 # Lone identifiers (nearly every tracking number) are swept from the index
 # once per this much event time, per partition.
 SWEEP_EVERY_SECONDS = 3600
+COUNT_EVERY_SECONDS = 10.0
 DAY_SECONDS = 86_400
 
 
@@ -165,8 +167,20 @@ class RingAgents:
 
         # Only the owner reports: another worker may hold a standby copy of
         # the ring tables, and the dashboards sum over workers.
+        # Counting reads every ring and edge: at most once per COUNT_EVERY_SECONDS,
+        # however often /metrics is scraped (the bench scrapes 10 times a second).
+        counted: list[Any] = [-COUNT_EVERY_SECONDS, (0, 0, 0)]
+
         def count(which: int) -> Callable[[], float]:
-            return lambda: self.book.counts()[which] if owns_rings() else 0
+            def value() -> float:
+                if not owns_rings():
+                    return 0
+                now = time.monotonic()
+                if now - counted[0] >= COUNT_EVERY_SECONDS:
+                    counted[:] = [now, self.book.counts()]
+                return float(counted[1][which])
+
+            return value
 
         metrics.rings.set_function(count(0))
         metrics.large_rings.set_function(count(1))
@@ -293,20 +307,26 @@ def wire_rings(
         handover: Guards rebalances (the ring topics are among its inputs).
     """
     partitions = settings.topic_partitions
-    identifiers = _table(app, "ring-identifiers", partitions)
-    # The index writes one entry per new (identifier, seller) pair, nearly one
-    # per order: its changelog records go out in batches (see stream.topology.changelog).
-    index_store = LocalStore(identifiers)
-    index_changelog = identifiers.changelog_topic.get_topic_name()
-    tables = RingTables(
-        identifiers=index_store,
-        edges=_table(app, "ring-edges", 1),
-        ring_of=_table(app, "ring-of", 1),
-        rings=_table(app, "rings", 1),
-        statuses=_table(app, "ring-statuses", 1),
-        soft_of=_table(app, "ring-soft", 1),
-    )
-    rings_changelog = TP(tables.rings.changelog_topic.get_topic_name(), 0)
+    # Every ring table writes its local store and sends its changelog records
+    # in batches after each message (see stream.topology.changelog): the index
+    # writes nearly one entry per order, and a merge or a shared return address
+    # rewrites dozens of entries at once, which through Faust's table API
+    # filled its producer buffer and paused every agent for ~0.5 s.
+    faust_tables = {
+        "identifiers": _table(app, "ring-identifiers", partitions),
+        "edges": _table(app, "ring-edges", 1),
+        "ring_of": _table(app, "ring-of", 1),
+        "rings": _table(app, "rings", 1),
+        "statuses": _table(app, "ring-statuses", 1),
+        "soft_of": _table(app, "ring-soft", 1),
+    }
+    stores = {name: LocalStore(table) for name, table in faust_tables.items()}
+    changelogs = [
+        (stores[name], table.changelog_topic.get_topic_name())
+        for name, table in faust_tables.items()
+    ]
+    tables = RingTables(**stores)
+    rings_changelog = TP(faust_tables["rings"].changelog_topic.get_topic_name(), 0)
     agents = RingAgents(
         rules,
         tables,
@@ -323,13 +343,15 @@ def wire_rings(
             message = event.message
             source = Source(message.topic, message.partition, message.offset, message.key)
             records = handle(event.value, source)
-            changes = index_store.drain()
-            if changes:  # before the edges: a replay re-applies, never misses one
-                await send_batches(
-                    aiokafka_producer(app),
-                    index_changelog,
-                    ((message.partition, key, value) for key, value in changes.items()),
-                )
+            # the table changes before what they cause: a replay re-applies, never misses one
+            for store, changelog in changelogs:
+                changes = store.drain()
+                if changes:
+                    await send_batches(
+                        aiokafka_producer(app),
+                        changelog,
+                        ((message.partition, key, value) for key, value in changes.items()),
+                    )
             await publisher.publish(records)
 
     async def index_identifiers(stream: Any) -> None:

@@ -226,7 +226,7 @@ def test_two_workers_on_four_partitions_find_the_rings_of_one(start_monitor: Sta
     settle(alone)
     rings = every_ring(alone)
     assert len(rings) >= 3, rings  # the simulated ring scenarios link their shops
-    assert alone.metric("listing_monitor_rings") == len(rings)
+    assert alone.wait_for_metric("listing_monitor_rings", len(rings)) == len(rings)
 
     first = start_monitor(topic_partitions=4)
     second = start_monitor(first.settings.model_copy(update={"web_port": free_port()}))
@@ -238,5 +238,10 @@ def test_two_workers_on_four_partitions_find_the_rings_of_one(start_monitor: Sta
     assert every_ring(first) == rings
     assert every_ring(second) == rings
     # only the owner of the ring tables counts them (the other may hold a standby copy)
-    counted = [first.metric("listing_monitor_rings"), second.metric("listing_monitor_rings")]
+    deadline = time.monotonic() + 30
+    while True:
+        counted = [w.metric("listing_monitor_rings") for w in (first, second)]
+        if sorted(counted) == [0, len(rings)] or time.monotonic() > deadline:
+            break
+        time.sleep(1)
     assert sorted(counted) == [0, len(rings)]
