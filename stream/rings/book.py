@@ -28,7 +28,7 @@ import orjson
 
 from schemas import Alert
 from stream.pipeline.policy import BANDS, assess, has_evidence
-from stream.rings.messages import Edge, MemberStatus, kind_of
+from stream.rings.messages import Edge, MemberStatus, kind_of, stored_json
 from stream.rings.scoring import RingView, describe_links, ring_reasons
 from stream.rules.config import LinkKind
 from stream.rules.listing_rules import CompiledRules
@@ -66,7 +66,7 @@ def _get(table: Table, key: str) -> Any:
 
 
 def _put(table: Table, key: str, value: Any) -> None:
-    table[key.encode("utf-8")] = orjson.dumps(value)
+    table[key.encode("utf-8")] = stored_json(value)
 
 
 class RingBook:

@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from stream.rings.messages import Announcement, Edge
+from stream.rings.messages import Announcement, Edge, stored_json
 from stream.rules.config import RingPolicy
 
 
@@ -73,7 +73,7 @@ class IdentifierIndex:
             members[seller][1] = announcement.at  # seen earlier than first thought
         elif entry["x"]:
             entry["f"] += 1
-            self.table[key] = orjson.dumps(entry)
+            self.table[key] = stored_json(entry)
             fanout = entry["f"]
             if fanout & (fanout - 1):  # not a power of two: nothing to report
                 return None
@@ -83,7 +83,7 @@ class IdentifierIndex:
             members[seller] = [announcement.province, announcement.at]
             if entry["f"] > cap:
                 entry["x"], entry["m"] = True, {}
-        self.table[key] = orjson.dumps(entry)
+        self.table[key] = stored_json(entry)
         if entry["x"]:
             return self._edge(announcement, entry, members)
         if len(members) < 2:

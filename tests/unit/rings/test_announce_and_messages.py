@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,6 +21,7 @@ from stream.rings.messages import (
     decode_updates,
     encode_announcements,
     encode_updates,
+    stored_json,
 )
 from stream.rules import CompiledRules, load_rules
 
@@ -158,3 +161,15 @@ def test_arbitrary_bytes_never_decode_to_anything_but_updates_or_an_error(raw: b
     except RingMessageError:
         return
     assert isinstance(decoded, RingUpdates)
+
+
+def test_values_a_table_keeps_take_no_more_memory_than_their_length() -> None:
+    value = {"m": {"sim1-s00001": ["CN/Fujian", 1_790_000_000]}, "f": 1, "x": False, "t": 1}
+    tracemalloc.start()
+    try:
+        kept = [stored_json({**value, "t": n}) for n in range(2000)]
+        per_value = tracemalloc.get_traced_memory()[0] / len(kept)
+    finally:
+        tracemalloc.stop()
+    assert orjson.loads(kept[7]) == {**value, "t": 7}
+    assert per_value < 400  # orjson.dumps alone keeps a 4 KiB buffer per value
