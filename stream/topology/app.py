@@ -1,4 +1,4 @@
-"""The topology: the Faust app, its topics, tables, agent, timers and web views, wired.
+"""The topology: the Faust app, its topics, tables, agents, timers and web views, wired.
 
 ``create_app(settings)`` builds everything; importing this module has no side
 effects. One agent, ``judge-events`` (:mod:`stream.topology.agent`), reads both

@@ -10,11 +10,13 @@ from prometheus_client import CollectorRegistry
 
 from stream.pipeline.metrics import MonitorMetrics
 from stream.pipeline.processor import EventProcessor
+from stream.rings.messages import decode_announcements
 from stream.rules import CompiledRules, load_rules
 from stream.stats.store import CachedSellerStore
 from stream.topology.agent import JudgeAgent
 from stream.topology.handover import Handover
 from stream.topology.publisher import Publisher
+from stream.topology.rings import RingSender
 from stream.topology.state_writer import StateWriter
 from tests.fixtures import example
 from tests.unit.topology.fakes import (
@@ -34,7 +36,7 @@ LISTINGS, ORDERS = "in-listings", "in-orders"
 class Built:
     """One agent with its store, writer and topics, all in memory."""
 
-    def __init__(self, batch_capacity: int = 1000) -> None:
+    def __init__(self, batch_capacity: int = 1000, rings: bool = False) -> None:
         self.metrics = MonitorMetrics(CollectorRegistry())
         self.sellers = FakeTable("seller-state")
         self.references = FakeTable("reference-prices")
@@ -61,13 +63,18 @@ class Built:
             inputs=frozenset({LISTINGS, ORDERS}),
         )
         self.alerts, self.dead = FakeTopic("alerts"), FakeTopic("dead")
+        self.identifiers, self.updates = FakeTopic("identifiers"), FakeTopic("updates")
+        topics = {"alerts": self.alerts, "dead_letter": self.dead}
+        if rings:
+            topics |= {"ring_identifiers": self.identifiers, "ring_updates": self.updates}
         self.agent = JudgeAgent(
             self.processor,
             {LISTINGS: "listings", ORDERS: "orders"},
             self.store,
             self.writer,
             self.handover,
-            Publisher({"alerts": self.alerts, "dead_letter": self.dead}, self.metrics),
+            Publisher(topics, self.metrics),
+            RingSender(2, self.metrics).records if rings else None,
         )
 
 
@@ -97,6 +104,18 @@ def test_the_agent_judges_publishes_and_dead_letters_each_batch() -> None:
     assert orjson.loads(letter)["offset"] == 1
     assert built.store.dirty  # changed states wait for the writer
     assert built.writer.latest_event.keys() == {0, 1}
+
+
+def test_what_a_batch_announces_goes_to_the_ring_topics_with_the_batch() -> None:
+    built = Built(rings=True)
+    batch = events(LISTINGS, [fake_listing("S-1", 1), fake_listing("S-2", 1)])
+    asyncio.run(built.agent.run(batches(batch)))
+    # the listings' profiles announce their identifiers: at most one message
+    # per identifiers partition for the whole batch, each on its partition
+    announced = [decode_announcements(value) for _, value in built.identifiers.sent]
+    assert {a.seller_id for group in announced for a in group} == {"S-1", "S-2"}
+    assert len(built.identifiers.partitions) == len(set(built.identifiers.partitions)) <= 2
+    assert built.updates.sent  # their own high alerts: member statuses
 
 
 def test_the_agent_judges_no_event_twice_and_nothing_while_handing_over() -> None:
