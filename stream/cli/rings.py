@@ -43,6 +43,17 @@ def _ask(url: str | None, path: str) -> tuple[int, Any]:
         fail(str(exc))
 
 
+def _listing(url: str | None, path: str, as_json: bool) -> Any | None:
+    """The worker's answer to ``path``, or None once printed as JSON; exits on an error."""
+    status, body = _ask(url, path)
+    if status != 200:
+        fail(f"the worker answered HTTP {status}: {body}")
+    if as_json:
+        _print_json(body)
+        return None
+    return body
+
+
 def _print_json(body: Any) -> None:
     sys.stdout.buffer.write(orjson.dumps(body, option=orjson.OPT_INDENT_2) + b"\n")
     sys.stdout.flush()
@@ -61,11 +72,8 @@ def list_rings(
     as_json: JsonOption = False,
 ) -> None:
     """The rings, riskiest first: score, severity, members, provinces, links."""
-    status, body = _ask(url, f"/rings?limit={limit}")
-    if status != 200:
-        fail(f"the worker answered HTTP {status}: {body}")
-    if as_json:
-        _print_json(body)
+    body = _listing(url, f"/rings?limit={limit}", as_json)
+    if body is None:
         return
     rings = body.get("rings", [])
     if not rings:
@@ -155,11 +163,8 @@ def _history_line(entry: Any) -> str:
 @rings_app.command("supernodes")
 def supernodes(url: UrlOption = None, as_json: JsonOption = False) -> None:
     """Identifiers shared by too many sellers to link anyone, with their fan-out."""
-    status, body = _ask(url, "/rings/supernodes")
-    if status != 200:
-        fail(f"the worker answered HTTP {status}: {body}")
-    if as_json:
-        _print_json(body)
+    body = _listing(url, "/rings/supernodes", as_json)
+    if body is None:
         return
     found = body.get("supernodes", [])
     if not found:

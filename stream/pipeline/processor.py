@@ -159,6 +159,26 @@ def encode(model: Alert | DeadLetter) -> bytes:
     return orjson.dumps(model.model_dump(mode="json"))
 
 
+def dead_letter_record(
+    source: Source,
+    error: str,
+    raw: bytes | None,
+    now: datetime,
+    kind: DeadLetterKind = "invalid",
+    limits: Limits = DEFAULT_LIMITS,
+) -> tuple[DeadLetter, Record]:
+    """A dead letter and its record, keyed by the original key, small enough to publish."""
+    key = None if source.key is None else source.key[: limits.dead_letter_key_bytes]
+    while True:
+        letter = make_dead_letter(source, error, raw, now, kind=kind, limits=limits)
+        value = encode(letter)
+        fits = len(value) + len(key or b"") <= limits.max_message_bytes
+        if fits or not limits.dead_letter_payload_bytes:
+            return letter, Record("dead_letter", key, value)
+        # JSON escapes can make text up to six times longer: copy less.
+        limits = replace(limits, dead_letter_payload_bytes=limits.dead_letter_payload_bytes // 4)
+
+
 class EventProcessor:
     """Validates input events, runs the detector and builds alerts and dead letters."""
 
@@ -302,19 +322,8 @@ class EventProcessor:
         outcome = "failed" if kind == "processing_error" else "invalid"
         self.metrics.events.labels(stream, outcome).inc()
         self.metrics.dead_letters.labels(stream, kind).inc()
-        limits = self.limits
-        key = None if source.key is None else source.key[: limits.dead_letter_key_bytes]
-        while True:
-            letter = make_dead_letter(source, error, raw, self.clock(), kind=kind, limits=limits)
-            value = encode(letter)
-            fits = len(value) + len(key or b"") <= limits.max_message_bytes
-            if fits or not limits.dead_letter_payload_bytes:
-                break
-            # JSON escapes can make text up to six times longer: copy less.
-            limits = replace(
-                limits, dead_letter_payload_bytes=limits.dead_letter_payload_bytes // 4
-            )
-        return Outcome(dead_letter=letter, records=[Record("dead_letter", key, value)])
+        letter, record = dead_letter_record(source, error, raw, self.clock(), kind, self.limits)
+        return Outcome(dead_letter=letter, records=[record])
 
     def failed(
         self, stream: StreamKind, source: Source, raw: bytes | None, exc: Exception

@@ -37,13 +37,7 @@ from faust.types import TP
 
 from stream.logs import Throttle
 from stream.pipeline.metrics import MonitorMetrics
-from stream.pipeline.processor import (
-    Record,
-    Source,
-    encode,
-    make_dead_letter,
-    utc_now,
-)
+from stream.pipeline.processor import Record, Source, dead_letter_record, encode, utc_now
 from stream.rings import Announcement, IdentifierIndex, MemberStatus, RingBook
 from stream.rings.messages import (
     RingMessageError,
@@ -167,29 +161,29 @@ class RingAgents:
 
         # Only the owner reports: another worker may hold a standby copy of
         # the ring tables, and the dashboards sum over workers.
-        # Counting reads every ring and edge: at most once per COUNT_EVERY_SECONDS,
-        # however often /metrics is scraped (the bench scrapes 10 times a second).
-        counted: list[Any] = [-COUNT_EVERY_SECONDS, (0, 0, 0)]
+        self.owns_rings = owns_rings
+        self._counted_at = -COUNT_EVERY_SECONDS
+        self._counts = (0, 0, 0)
+        metrics.rings.set_function(lambda: self._count(0))
+        metrics.large_rings.set_function(lambda: self._count(1))
+        metrics.supernodes.set_function(lambda: self._count(2))
 
-        def count(which: int) -> Callable[[], float]:
-            def value() -> float:
-                if not owns_rings():
-                    return 0
-                now = time.monotonic()
-                if now - counted[0] >= COUNT_EVERY_SECONDS:
-                    counted[:] = [now, self.book.counts()]
-                return float(counted[1][which])
+    def _count(self, which: int) -> float:
+        """Live rings, large rings or super-nodes (0 unless this worker owns the rings).
 
-            return value
-
-        metrics.rings.set_function(count(0))
-        metrics.large_rings.set_function(count(1))
-        metrics.supernodes.set_function(count(2))
+        Counting reads every ring and edge: at most once per COUNT_EVERY_SECONDS,
+        however often /metrics is scraped (the bench scrapes 10 times a second).
+        """
+        if not self.owns_rings():
+            return 0
+        now = time.monotonic()
+        if now - self._counted_at >= COUNT_EVERY_SECONDS:
+            self._counted_at, self._counts = now, self.book.counts()
+        return float(self._counts[which])
 
     def _dead_letter(self, stream: str, source: Source, raw: bytes | None, error: str) -> Record:
         self.metrics.dead_letters.labels(stream, "invalid").inc()
-        letter = make_dead_letter(source, error, raw, self.clock())
-        return Record("dead_letter", None, encode(letter))
+        return dead_letter_record(source, error, raw, self.clock())[1]
 
     def _failed(self, stream: str, source: Source, raw: bytes | None, exc: Exception) -> Record:
         self._failures.log(
@@ -203,15 +197,11 @@ class RingAgents:
             exc_info=exc,
         )
         self.metrics.dead_letters.labels(stream, "processing_error").inc()
-        letter = make_dead_letter(
-            source,
+        error = (
             f"the monitor failed on this ring message ({type(exc).__name__}: {exc}); "
-            "this is a bug in the monitor: please report it with this dead letter",
-            raw,
-            self.clock(),
-            kind="processing_error",
+            "this is a bug in the monitor: please report it with this dead letter"
         )
-        return Record("dead_letter", None, encode(letter))
+        return dead_letter_record(source, error, raw, self.clock(), "processing_error")[1]
 
     def on_announcements(self, raw: bytes | None, source: Source) -> list[Record]:
         """One ring-identifiers message: the edges it changes (never raises)."""
