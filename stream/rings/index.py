@@ -3,7 +3,7 @@
 One entry per identifier in a table (changelogged in the topology), holding
 the sellers seen with it up to its fan-out cap. An identifier seen with a
 second seller becomes an :class:`~stream.rings.messages.Edge`, sent whole
-each time a seller is added; one seen with more sellers than the cap is a
+each time a seller is added (or announced again); one seen with more sellers than the cap is a
 super-node: it stops linking, its list is dropped, and it is reported (once
 when it crosses the cap, then each time its fan-out doubles).
 
@@ -69,7 +69,10 @@ class IdentifierIndex:
         cap = self.policy.max_fanout_of(announcement.kind)
         if seller in members:
             if announcement.at >= members[seller][1]:
-                return None  # nothing new: a replay, or an identifier announced again
+                # Nothing new: a replay, or an identifier announced again. Its
+                # edge is sent again all the same: after a crash, the replay
+                # may find this entry recovered while the edge never arrived.
+                return self._edge(announcement, entry, members) if len(members) >= 2 else None
             members[seller][1] = announcement.at  # seen earlier than first thought
         elif entry["x"]:
             entry["f"] += 1

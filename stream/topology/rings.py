@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -255,6 +255,67 @@ class RingAgents:
         return [Record("alerts", a.seller_id.encode("utf-8"), encode(a)) for a in alerts]
 
 
+# The tables each ring agent writes. Each agent sends only its own tables'
+# changes, to the partition of the message it applied: the index table is
+# partitioned like ring-identifiers, the book's tables have the one partition
+# of ring-updates. (With one list for both, an agent sent the other's changes
+# while that one awaited a send: to a partition the changelog lacks, which
+# crashed the agent and lost the edges of the message it was applying.)
+INDEX_TABLES = ("identifiers",)
+BOOK_TABLES = ("edges", "ring_of", "rings", "statuses", "soft_of")
+
+# A table's local store and its changelog topic.
+Changelogged = tuple[LocalStore, str]
+
+
+class RingStep:
+    """One ring agent's loop: apply each message, send its tables' changes, publish.
+
+    Args:
+        handle: :meth:`RingAgents.on_announcements` or :meth:`RingAgents.on_updates`.
+        changelogs: The stores this agent writes, with their changelog topics.
+        producer: The aiokafka producer (looked up when first needed).
+        publisher: Hands the records ``handle`` returns to the producer.
+        handover: Skips messages handed over or delivered twice.
+    """
+
+    def __init__(
+        self,
+        handle: Callable[[bytes | None, Source], list[Record]],
+        changelogs: list[Changelogged],
+        producer: Callable[[], Any],
+        publisher: Publisher,
+        handover: Handover,
+    ) -> None:
+        self.handle = handle
+        self.changelogs = changelogs
+        self.producer = producer
+        self.publisher = publisher
+        self.handover = handover
+
+    async def run(self, events: AsyncIterator[Any]) -> None:
+        """Apply every event of the agent's stream."""
+        async for event in events:
+            if not self.handover.not_yet_judged([event]):
+                continue  # handed over meanwhile (its next reader applies it), or a repeat
+            message = event.message
+            source = Source(message.topic, message.partition, message.offset, message.key)
+            records = self.handle(event.value, source)
+            # What a message causes goes to the producer before its table
+            # changes: a replay after a crash then finds the tables without the
+            # changes and causes it again (an edge, or an alert with the same
+            # id), rather than finding them changed and causing nothing.
+            await self.publisher.publish(records)
+            for store, changelog in self.changelogs:
+                changes = store.drain()
+                if changes:
+                    await send_batches(
+                        self.producer(),
+                        changelog,
+                        ((message.partition, key, value) for key, value in changes.items()),
+                    )
+
+
 def ring_topics(app: faust.App, settings: Settings) -> dict[str, Any]:
     """The two internal ring topics, by record topic (Faust creates them at start)."""
     identifiers_name, updates_name = ring_topic_names(settings)
@@ -311,10 +372,12 @@ def wire_rings(
         "soft_of": _table(app, "ring-soft", 1),
     }
     stores = {name: LocalStore(table) for name, table in faust_tables.items()}
-    changelogs = [
-        (stores[name], table.changelog_topic.get_topic_name())
-        for name, table in faust_tables.items()
-    ]
+
+    def changelogs(names: tuple[str, ...]) -> list[Changelogged]:
+        return [
+            (stores[name], faust_tables[name].changelog_topic.get_topic_name()) for name in names
+        ]
+
     tables = RingTables(**stores)
     rings_changelog = TP(faust_tables["rings"].changelog_topic.get_topic_name(), 0)
     agents = RingAgents(
@@ -326,29 +389,19 @@ def wire_rings(
     )
     sender = RingSender(partitions, metrics)
 
-    async def apply(stream: Any, handle: Callable[[bytes | None, Source], list[Record]]) -> None:
-        async for event in stream.events():
-            if not handover.not_yet_judged([event]):
-                continue  # handed over meanwhile (its next reader applies it), or a repeat
-            message = event.message
-            source = Source(message.topic, message.partition, message.offset, message.key)
-            records = handle(event.value, source)
-            # the table changes before what they cause: a replay re-applies, never misses one
-            for store, changelog in changelogs:
-                changes = store.drain()
-                if changes:
-                    await send_batches(
-                        aiokafka_producer(app),
-                        changelog,
-                        ((message.partition, key, value) for key, value in changes.items()),
-                    )
-            await publisher.publish(records)
+    def producer() -> Any:
+        return aiokafka_producer(app)
+
+    index_step = RingStep(
+        agents.on_announcements, changelogs(INDEX_TABLES), producer, publisher, handover
+    )
+    book_step = RingStep(agents.on_updates, changelogs(BOOK_TABLES), producer, publisher, handover)
 
     async def index_identifiers(stream: Any) -> None:
-        await apply(stream, agents.on_announcements)
+        await index_step.run(stream.events())
 
     async def link_rings(stream: Any) -> None:
-        await apply(stream, agents.on_updates)
+        await book_step.run(stream.events())
 
     index_identifiers.__qualname__ = "index-identifiers"
     link_rings.__qualname__ = "link-rings"

@@ -182,6 +182,17 @@ def start_monitor(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Callable[...
         doomed.update(monitor_topics(monitor.settings))
         doomed.update(internal_topics(monitor.settings))
     delete_topics(kafka_bootstrap, sorted(doomed))
+    # Faust restarts a crashed agent and carries on, so a test can pass while
+    # an agent lost the message it was on: any crash fails the test.
+    crashes = [line for m in started for line in agent_crashes(m.log_path)]
+    if crashes:
+        pytest.fail("an agent crashed (Faust restarted it):\n" + "\n".join(crashes[:5]))
+
+
+def agent_crashes(log_path: Path) -> list[str]:
+    """The lines of a worker's log where Faust reports an agent that crashed."""
+    text = log_path.read_text(errors="replace") if log_path.exists() else ""
+    return [line for line in text.splitlines() if "Crashed reason=" in line]
 
 
 def send_events(

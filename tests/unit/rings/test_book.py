@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -275,3 +276,27 @@ def test_the_in_memory_pipeline_tells_of_every_edge_it_sends() -> None:
     assert [(e.key, sorted(e.members), e.event_id) for e in seen] == [
         ("phone:ph-1", ["A", "B"], "e2")
     ]
+
+
+def test_an_identifier_announced_again_sends_its_edge_again_and_the_book_is_unchanged() -> None:
+    # after a crash, a replayed announcement may find its entry recovered while
+    # the edge it caused never reached the book: the edge goes again
+    index = IdentifierIndex({}, RULES.config.rings)
+    book = new_book()
+    assert index.add(Announcement("phone", "ph-1", "A", 100, None, "e1")) is None
+    first = index.add(Announcement("phone", "ph-1", "B", 200, None, "e2"))
+    assert first is not None
+    again = index.add(Announcement("phone", "ph-1", "B", 200, None, "e2"))
+    assert again is not None
+    assert (again.members, again.since, again.fanout) == (first.members, first.since, 2)
+    later = index.add(Announcement("phone", "ph-1", "A", 300, None, "e3"))
+    assert later == replace(again, seller_id="A", event_id="e3", at=300)
+    book.apply_edge(again)  # only the replay arrived
+    ring = ring_of(book, "A")
+    assert ring is not None
+    assert ring == ring_of(book, "B")
+    assert book.apply_edge(first) == []
+    assert ring_of(book, "A") == ring
+    # a lone identifier seen again is still nobody's link
+    assert index.add(Announcement("phone", "ph-2", "A", 100, None, "e4")) is None
+    assert index.add(Announcement("phone", "ph-2", "A", 100, None, "e4")) is None

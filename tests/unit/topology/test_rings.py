@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
 
 import orjson
 import pytest
@@ -21,8 +23,18 @@ from stream.rings.messages import (
 )
 from stream.rules import CompiledRules, load_rules
 from stream.topology.changelog import LocalStore, send_batches
-from stream.topology.rings import RingAgents, RingSender, RingTables, identifier_partition
-from tests.unit.topology.fakes import FakeClient, FakeTable
+from stream.topology.handover import Handover
+from stream.topology.publisher import Publisher
+from stream.topology.rings import (
+    BOOK_TABLES,
+    INDEX_TABLES,
+    RingAgents,
+    RingSender,
+    RingStep,
+    RingTables,
+    identifier_partition,
+)
+from tests.unit.topology.fakes import FakeBatch, FakeClient, FakeTable, FakeTopic, events
 
 RULES = CompiledRules.build(load_rules())
 
@@ -197,3 +209,85 @@ def test_the_index_store_records_changes_and_sends_them_as_batches() -> None:
         ("app-ring-identifiers-changelog", 3, [(b"k3", None)]),
         ("app-ring-identifiers-changelog", 1, [(b"k4", b"v4")]),
     ]
+
+
+class PartitionedClient(FakeClient):
+    """The aiokafka producer with the changelogs' partitions; every await yields."""
+
+    def __init__(self, partitions: dict[str, int]) -> None:
+        super().__init__()
+        self.partitions = partitions
+
+    async def partitions_for(self, topic: str) -> set[int]:
+        await asyncio.sleep(0)  # the other agent runs meanwhile
+        return set(range(self.partitions[topic]))
+
+    async def send_batch(self, batch: FakeBatch, topic: str, *, partition: int) -> None:
+        await asyncio.sleep(0)
+        assert partition in range(self.partitions[topic]), "Unrecognized partition"  # as aiokafka
+        await super().send_batch(batch, topic, partition=partition)
+
+
+async def paced(items: list[Any]) -> AsyncIterator[Any]:
+    for item in items:
+        await asyncio.sleep(0)
+        yield item
+
+
+def test_each_ring_agent_sends_its_own_tables_changes_to_its_partition_while_both_run() -> None:
+    m = metrics()
+    faust_tables = {name: FakeTable(name) for name in INDEX_TABLES + BOOK_TABLES}
+    stores = {name: LocalStore(table) for name, table in faust_tables.items()}
+    ring = RingAgents(RULES, RingTables(**stores), m)
+    client = PartitionedClient(
+        {faust_tables[name].changelog_topic.get_topic_name(): 1 for name in BOOK_TABLES}
+        | {faust_tables["identifiers"].changelog_topic.get_topic_name(): 4}
+    )
+    topics = {name: FakeTopic(name) for name in ("ring_updates", "alerts", "dead_letter")}
+    publisher = Publisher(topics, m)
+    handover = Handover(
+        lambda: asyncio.sleep(0),
+        batch_timeout=1.0,
+        inputs=frozenset({"x-ring-identifiers", "x-ring-updates"}),
+    )
+
+    def step(handle: Any, names: tuple[str, ...]) -> RingStep:
+        changelogs = [(stores[n], faust_tables[n].changelog_topic.get_topic_name()) for n in names]
+        return RingStep(handle, changelogs, lambda: client, publisher, handover)
+
+    # the index applies announcements of ring-identifiers partition 2 while the
+    # book applies edges (of other identifiers) from the one ring-updates partition
+    offline = IdentifierIndex({}, RULES.config.rings)
+    edges = []
+    for n in range(6):
+        offline.add(seen("payout_account", f"pa-{n}", f"S{n}"))
+        found = offline.add(seen("payout_account", f"pa-{n}", f"S{n + 1}", at=1010))
+        assert found is not None
+        edges.append(found)
+    announcements = [
+        encode_announcements([seen("phone", f"ph-{n % 3}", f"T{n}", at=1000 + n)]) for n in range(6)
+    ]
+    index_events = events("x-ring-identifiers", announcements, partition=2)
+    book_events = events("x-ring-updates", [encode_updates(RingUpdates([e], [])) for e in edges])
+
+    async def both() -> None:
+        await asyncio.gather(
+            step(ring.on_announcements, INDEX_TABLES).run(paced(index_events)),
+            step(ring.on_updates, BOOK_TABLES).run(paced(book_events)),
+        )
+
+    asyncio.run(both())
+    sent: dict[str, dict[bytes, bytes | None]] = {}
+    for topic, partition, records in client.sent:
+        expected = 2 if topic == faust_tables["identifiers"].changelog_topic.get_topic_name() else 0
+        assert partition == expected, (topic, partition)
+        sent.setdefault(topic, {}).update(records)
+    # every change reached its own changelog: replaying them gives each store
+    for name, table in faust_tables.items():
+        assert sent.get(table.changelog_topic.get_topic_name(), {}) == table.data, name
+    assert ring_of_seller(ring, "S0") == ring_of_seller(ring, "S6")  # the edges made one ring
+    assert len(topics["ring_updates"].sent) == 3  # T3, T4, T5 each linked with an earlier T
+
+
+def ring_of_seller(ring: RingAgents, seller: str) -> bytes | None:
+    return ring.book.ring_of.get(seller.encode())
