@@ -161,6 +161,15 @@ class Settings(BaseSettings):
             "(what it had not committed is judged again by the next worker)."
         ),
     )
+    lag_interval: float = Field(
+        default=10.0,
+        ge=1.0,
+        le=300.0,
+        description=(
+            "Seconds between the worker's lag measurements (end and committed offsets of "
+            "its input partitions, asked of the broker): the consumer-lag gauges."
+        ),
+    )
     expiry_interval: float = Field(
         default=300.0,
         gt=0,

@@ -1,22 +1,54 @@
 """Prometheus metrics of the monitor, on an injectable registry.
 
-Names follow ``listing_monitor_<noun>_total|_seconds``; labels are
+Names follow ``listing_monitor_<noun>_total|_seconds|_bytes``; labels are
 low-cardinality (stream kind, outcome, rule, level, severity), never ids.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import get_args
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from schemas.events import DeadLetterKind
+from schemas.events import AlertLevel, DeadLetterKind, Severity
 
 STREAMS = ("listings", "orders")
 RING_STREAMS = ("ring_identifiers", "ring_updates")
 RING_MESSAGES = ("announcements", "edges", "statuses")
 OUTCOMES = ("valid", "invalid", "failed")
+SEVERITIES: tuple[str, ...] = get_args(Severity)
+ALERT_LEVELS: tuple[str, ...] = get_args(AlertLevel)
+LATENCY_LEVELS = ("listing", "seller")  # the alerts the judging agent publishes
 DEAD_LETTER_REASONS: tuple[str, ...] = get_args(DeadLetterKind)
+
+
+# Gauges that count a table recount at most this often, however often /metrics
+# is scraped: counting a RocksDB store reads every key.
+SIZE_RECOUNT_SECONDS = 10.0
+
+
+class Recount:
+    """A gauge function that calls ``count`` at most once per ``every`` seconds."""
+
+    def __init__(
+        self,
+        count: Callable[[], float],
+        every: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.count = count
+        self.every = every
+        self.clock = clock
+        self._at: float | None = None
+        self._value = 0.0
+
+    def __call__(self) -> float:
+        now = self.clock()
+        if self._at is None or now - self._at >= self.every:
+            self._at, self._value = now, float(self.count())
+        return self._value
 
 
 class MonitorMetrics:
@@ -121,6 +153,60 @@ class MonitorMetrics:
             "Identifiers shared by more sellers than [rings] max_fanout: they link nobody.",
             registry=self.registry,
         )
+        self.consumer_lag = Gauge(
+            "listing_monitor_consumer_lag_messages",
+            "Messages of an input partition assigned to this worker not committed yet "
+            "(end offset minus committed offset), asked of the broker every "
+            "LISTING_MONITOR_LAG_INTERVAL seconds.",
+            ["stream", "partition"],
+            registry=self.registry,
+        )
+        self.consumer_lag_seconds = Gauge(
+            "listing_monitor_consumer_lag_seconds",
+            "While messages of a stream wait on this worker's partitions: the age of the "
+            "last judged event of that stream (its Kafka timestamp against now); 0 when "
+            "none wait.",
+            ["stream"],
+            registry=self.registry,
+        )
+        self.lag_probe_errors = Counter(
+            "listing_monitor_lag_probe_errors_total",
+            "Lag measurements that failed (the broker did not answer); the lag gauges keep "
+            "their last values.",
+            registry=self.registry,
+        )
+        self.alert_latency = Histogram(
+            "listing_monitor_alert_latency_seconds",
+            "From the Kafka timestamp of the input message (the broker's append time on a "
+            "topic with LogAppendTime, else the producer's) to its alert being handed to "
+            "the producer, by level (listing, seller; ring alerts come from ring linking "
+            "and are not in it).",
+            ["level"],
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+            registry=self.registry,
+        )
+        self.sellers_tracked = Gauge(
+            "listing_monitor_sellers_tracked",
+            "Seller states in this worker's table (its partitions, and standby copies if "
+            "standby replicas are on); recounted at most every 10 s.",
+            registry=self.registry,
+        )
+        self.state_cache_entries = Gauge(
+            "listing_monitor_state_cache_entries",
+            "Decoded seller states kept in memory (at most LISTING_MONITOR_STATE_CACHE_SIZE).",
+            registry=self.registry,
+        )
+        self.state_bytes = Counter(
+            "listing_monitor_state_written_bytes_total",
+            "Bytes of seller states written to the changelogged table.",
+            registry=self.registry,
+        )
+        self.build_info = Gauge(
+            "listing_monitor_build_info",
+            "Always 1; its labels carry the package version and the rules version.",
+            ["version", "rules_version"],
+            registry=self.registry,
+        )
         self.processing = Histogram(
             "listing_monitor_processing_seconds",
             "Time to decode, validate and judge one input event, by stream.",
@@ -135,6 +221,11 @@ class MonitorMetrics:
             for reason in DEAD_LETTER_REASONS:
                 self.dead_letters.labels(stream, reason)
             self.unknown_currency.labels(stream)
+        for level in LATENCY_LEVELS:
+            self.alert_latency.labels(level)
+        for level in ALERT_LEVELS:
+            for severity in SEVERITIES:
+                self.alerts.labels(level, severity)
         for kind in RING_MESSAGES:
             self.ring_messages.labels(kind)
         for stream in RING_STREAMS:

@@ -133,8 +133,8 @@ class CachedSellerStore:
         self._reset(seller_id, "unencodable", problem)
         return None
 
-    def flush(self, enter_partition: Callable[[int], None] | None = None) -> int:
-        """Write every changed state to the table; return how many were written.
+    def flush(self, enter_partition: Callable[[int], None] | None = None) -> tuple[int, int]:
+        """Write every changed state to the table; return how many, and their bytes.
 
         Args:
             enter_partition: Called before the writes of each source partition;
@@ -146,7 +146,7 @@ class CachedSellerStore:
             if enter_partition is not None:
                 enter_partition(partition)
             self.table[key] = value
-        return len(items)
+        return len(items), sum(len(value) for _, _, value in items)
 
     def forget(self) -> None:
         """Drop the cache after a rebalance: the table is the truth again.

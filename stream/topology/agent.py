@@ -10,9 +10,11 @@ large to send).
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterable, Callable, Mapping
 from typing import Any
 
+from stream.pipeline.metrics import LATENCY_LEVELS
 from stream.pipeline.processor import EventProcessor, Outcome, Record, Source, StreamKind
 from stream.rings.messages import Announcement, MemberStatus
 from stream.stats.store import CachedSellerStore
@@ -33,6 +35,7 @@ class JudgeAgent:
         publisher: Hands the records of a batch to the producer.
         ring_records: The records of what a batch announces for ring linking
             (:class:`stream.topology.rings.RingSender`); None: rings are off.
+        clock: The current Unix time (alert latency is measured against it).
     """
 
     def __init__(
@@ -44,6 +47,7 @@ class JudgeAgent:
         handover: Handover,
         publisher: Publisher,
         ring_records: Callable[[list[Announcement | MemberStatus]], list[Record]] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.processor = processor
         self.ring_records = ring_records
@@ -57,6 +61,14 @@ class JudgeAgent:
         self.handover = handover
         self.publisher = publisher
         self.references_restored = False
+        self.clock = clock
+        # Kafka timestamp of the last judged event, per stream (for the lag in seconds)
+        self.last_judged: dict[str, float] = {}
+        self._latency = {
+            level: processor.metrics.alert_latency.labels(level) for level in LATENCY_LEVELS
+        }
+        # (level, Kafka timestamp) of each alert of the batch being judged
+        self._alerted: list[tuple[str, float]] = []
 
     def forget(self) -> None:
         """Partitions moved: the tables, once recovered, are the truth again."""
@@ -72,6 +84,7 @@ class JudgeAgent:
         """
         records: list[Record] = []
         ring: list[Announcement | MemberStatus] = []
+        seen: set[str] = set()
         for event in batch:
             message = event.message
             self.writer.saw(message.partition, event)
@@ -85,6 +98,16 @@ class JudgeAgent:
                 )
             records.extend(outcome.records)
             ring.extend(outcome.ring)
+            for alert in outcome.alerts:
+                self._alerted.append((alert.level, message.timestamp))
+        if batch:
+            for event in reversed(batch):  # the last event of each stream in the batch
+                stream = self.streams[event.message.topic]
+                if stream not in seen:
+                    seen.add(stream)
+                    self.last_judged[stream] = event.message.timestamp
+                    if len(seen) == len(self.streams):
+                        break
         if ring and self.ring_records is not None:
             records.extend(self.ring_records(ring))
         return records
@@ -102,5 +125,17 @@ class JudgeAgent:
             self.handover.idle.clear()
             try:
                 await self.publisher.publish(self.judge(batch))
+                self._observe_latency()
             finally:
                 self.handover.idle.set()
+
+    def _observe_latency(self) -> None:
+        """The batch's alerts were handed to the producer: how long after their input."""
+        if not self._alerted:
+            return
+        now = self.clock()
+        for level, timestamp in self._alerted:
+            histogram = self._latency.get(level)
+            if histogram is not None:
+                histogram.observe(max(0.0, now - timestamp))
+        self._alerted.clear()

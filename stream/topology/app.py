@@ -24,16 +24,18 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 import faust
 from faust.sensors import Monitor as FaustMonitor
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 
+from stream import __version__
 from stream.pipeline.limits import MAX_MESSAGE_BYTES, Limits
-from stream.pipeline.metrics import MonitorMetrics
+from stream.pipeline.metrics import SIZE_RECOUNT_SECONDS, MonitorMetrics, Recount
 from stream.pipeline.processor import EventProcessor, StreamKind
 from stream.rules import CompiledRules, RulesConfig, load_rules
 from stream.settings import Settings
@@ -47,11 +49,12 @@ from stream.topology.faust_patches import (
     shorten_fetch_wait,
 )
 from stream.topology.handover import Handover
+from stream.topology.lag import LagProbe, LagReporter
 from stream.topology.outage import KafkaClientLog
 from stream.topology.publisher import Publisher
 from stream.topology.rings import RingAgents, ring_topic_names, ring_topics, wire_rings
 from stream.topology.state_writer import StateWriter
-from stream.topology.web import add_metrics_page, add_ring_pages
+from stream.topology.web import add_health_pages, add_metrics_page, add_ring_pages
 
 __all__ = [
     "FETCH_MAX_WAIT_MS",
@@ -161,6 +164,53 @@ def new_faust_app(
     )
     shorten_fetch_wait(app)
     return app
+
+
+def wire_operations(
+    app: faust.App,
+    settings: Settings,
+    rules: RulesConfig,
+    metrics: MonitorMetrics,
+    agent: JudgeAgent,
+    store: CachedSellerStore,
+    seller_table: Any,
+) -> None:
+    """What an operator watches: lag on a timer, state sizes, versions, the process.
+
+    Args:
+        app: The Faust app (timers, the consumer's assignment).
+        settings: ``lag_interval`` and the broker and group to ask.
+        rules: Its version goes into the build-info metric.
+        metrics: Where the figures go.
+        agent: Knows the last judged event of each stream.
+        store: The seller store (its decoded cache).
+        seller_table: The seller-state table (its local store is counted).
+    """
+    metrics.build_info.labels(__version__, rules.version).set(1)
+    for collector in (ProcessCollector, PlatformCollector, GCCollector):
+        collector(registry=metrics.registry)
+    sellers = Recount(lambda: len(seller_table.data), every=SIZE_RECOUNT_SECONDS)
+    metrics.sellers_tracked.set_function(sellers)
+    metrics.state_cache_entries.set_function(lambda: len(store.cache))
+
+    probe = LagProbe(settings.bootstrap, settings.app_id)
+    reporter = LagReporter(
+        metrics,
+        {settings.listings_topic: "listings", settings.orders_topic: "orders"},
+        last_judged=lambda: agent.last_judged,
+        clock=time.time,
+    )
+
+    async def measure_lag() -> None:
+        partitions = reporter.inputs(app.consumer.assignment())
+        try:  # kafka-python blocks: in a thread, off the event loop
+            lags = await asyncio.to_thread(probe.measure, partitions)
+        except Exception as exc:  # the broker did not answer: try again next time
+            reporter.failed(exc)
+            return
+        reporter.report(lags)
+
+    app.timer(interval=settings.lag_interval, name="measure-lag")(measure_lag)
 
 
 def create_app(
@@ -323,6 +373,8 @@ def create_app(
     app.timer(interval=settings.expiry_interval, name="expire-silent-sellers")(
         expire_silent_sellers
     )
+    wire_operations(app, settings, rules, metrics, agent, store, seller_table)
+    add_health_pages(app, rules.version)
     add_metrics_page(app, metrics.registry)
     if ring_agents is not None:
         add_ring_pages(app, ring_agents.book)

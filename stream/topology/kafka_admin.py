@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Iterable, Mapping
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.admin import KafkaAdminClient
 from kafka.errors import (
     CoordinatorNotAvailableError,
     KafkaError,
@@ -85,16 +85,18 @@ def ensure_topics(
         if missing:
             # another worker may create them concurrently: fine
             with contextlib.suppress(TopicAlreadyExistsError):
+                # wait_for_metadata: the broker's metadata may lag the controller
+                # (seen: a topic just created missing from the next list_topics)
                 client.create_topics(
-                    [
-                        NewTopic(
-                            n,
-                            num_partitions=partitions,
-                            replication_factor=1,
-                            topic_configs=dict(config or {}),
-                        )
+                    {
+                        n: {
+                            "num_partitions": partitions,
+                            "replication_factor": 1,
+                            "configs": dict(config or {}),
+                        }
                         for n in missing
-                    ]
+                    },
+                    wait_for_metadata=True,
                 )
         return missing
     finally:

@@ -95,7 +95,9 @@ class StateWriter:
             def enter_partition(partition: int) -> None:
                 enter(self.latest_event[partition])
 
-            self.metrics.state_writes.inc(self.store.flush(enter_partition))
+            states, size = self.store.flush(enter_partition)
+            self.metrics.state_writes.inc(states)
+            self.metrics.state_bytes.inc(size)
             if self.references.dirty and self.latest_event:  # sketches belong to no partition
                 enter_partition(next(iter(self.latest_event)))
                 for key, raw in self.references.changes():
@@ -124,6 +126,7 @@ class StateWriter:
             ),
         )
         self.metrics.state_writes.inc(len(items))
+        self.metrics.state_bytes.inc(sum(len(value) for _, _, value in items))
         return len(items)
 
     async def write_and_commit(self, consumer: Any) -> None:

@@ -1,4 +1,5 @@
-"""The worker's web views: ``/metrics`` for Prometheus, ``/rings`` for ring look-ups."""
+"""The worker's web views: ``/healthz`` and ``/readyz`` for probes, ``/metrics`` for
+Prometheus, ``/rings`` for ring look-ups."""
 
 from __future__ import annotations
 
@@ -16,6 +17,40 @@ from stream.rings import RingBook
 RINGS_TABLE = "rings"
 # aiohttp takes the charset apart from the media type.
 MEDIA_TYPE = CONTENT_TYPE_LATEST.split("; charset=")[0]
+
+
+def not_ready(app: faust.App) -> str | None:
+    """Why the worker is not ready to judge events, or None when it is.
+
+    Ready: it joined its consumer group, got its partitions (none is fine: a
+    group may have more workers than partitions), recovered its tables and is
+    not in a rebalance. The rules were loaded before the app was built (an
+    invalid rules file stops the worker at start).
+    """
+    if app.rebalancing_count == 0:
+        return "joining the consumer group"
+    if app.in_recovery:
+        return "recovering its tables from their changelogs"
+    if app.rebalancing:  # until the tables are recovered and the streams resumed
+        return "rebalancing: partitions are being assigned"
+    return None
+
+
+def add_health_pages(app: faust.App, rules_version: str) -> None:
+    """``/healthz``: the process serves (liveness). ``/readyz``: see :func:`not_ready`."""
+
+    async def healthz(view: Any, request: Any) -> Any:
+        return view.json({"status": "ok"})
+
+    async def readyz(view: Any, request: Any) -> Any:
+        reason = not_ready(app)
+        if reason is not None:
+            return view.json({"ready": False, "reason": reason}, status=503)
+        partitions = len(app.consumer.assignment())  # inputs, changelogs, internal topics
+        return view.json({"ready": True, "rules_version": rules_version, "partitions": partitions})
+
+    app.page("/healthz")(healthz)
+    app.page("/readyz")(readyz)
 
 
 def add_metrics_page(app: faust.App, registry: CollectorRegistry) -> None:

@@ -16,8 +16,8 @@ def test_states_are_written_once_per_flush_and_read_back() -> None:
     store.save("S-1", state)
     store.save("S-1", state)
     assert table == {}
-    assert store.flush() == 1
-    assert store.flush() == 0
+    assert store.flush() == (1, len(table[b"S-1"]))  # states, and their bytes
+    assert store.flush() == (0, 0)
     fresh = CachedSellerStore(table)
     assert fresh.load("S-1") == state
 
@@ -37,13 +37,13 @@ def test_state_that_cannot_be_encoded_is_reset_to_its_last_written_version() -> 
     state.advance(T0, 10)
     state.add(T0, Counter.LISTINGS)
     store.save("S-1", state)
-    assert store.flush() == 1
+    assert store.flush()[0] == 1
     written = table[b"S-1"]
     # a value the encoder cannot write (an integer beyond 64 bits)
     state = store.load("S-1")
     state.add(T0, Counter.UNITS_SOLD, 10**30)
     store.save("S-1", state)
-    assert store.flush() == 0  # nothing written, nothing raised
+    assert store.flush()[0] == 0  # nothing written, nothing raised
     assert resets == ["unencodable"]
     assert table[b"S-1"] == written
     assert store.load("S-1").window(60)[Counter.UNITS_SOLD] == 0  # the last written version
@@ -57,7 +57,7 @@ def test_state_too_large_to_send_is_reset() -> None:
     state = store.load("S-1")
     state.authorized_brands = ["x" * 1000] * 1000  # ~1 MB: more than a message may hold
     store.save("S-1", state)
-    assert store.flush() == 0
+    assert store.flush()[0] == 0
     assert resets == ["unencodable"]
     assert b"S-1" not in table
     assert store.load("S-1") == SellerState()

@@ -18,6 +18,7 @@ class FakeMessage:
     partition: int
     offset: int
     key: bytes | None = None
+    timestamp: float = 0.0  # Kafka's, in Unix seconds
 
 
 @dataclass

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import orjson
+import pytest
 from prometheus_client import CollectorRegistry
 
 from stream.pipeline.metrics import MonitorMetrics
@@ -106,6 +107,29 @@ def test_the_agent_judges_publishes_and_dead_letters_each_batch() -> None:
     assert built.writer.latest_event.keys() == {0, 1}
 
 
+def test_the_agent_times_each_alert_from_its_input_and_remembers_the_last_judged_event() -> None:
+    built = Built()
+    built.agent.clock = lambda: 1_000.25
+    first = events(LISTINGS, [fake_listing("S-1", 1), b"not json"])
+    first[0].message.timestamp, first[1].message.timestamp = 1_000.0, 1_000.1
+    orders = events(ORDERS, [example("order_placed.json")], partition=1)
+    orders[0].message.timestamp = 999.0
+    asyncio.run(built.agent.run(batches(first + orders)))
+    alerts = len(built.alerts.sent)
+    assert alerts >= 1
+    registry = built.metrics.registry
+    count = registry.get_sample_value(
+        "listing_monitor_alert_latency_seconds_count", {"level": "listing"}
+    )
+    total = registry.get_sample_value(
+        "listing_monitor_alert_latency_seconds_sum", {"level": "listing"}
+    )
+    assert count == alerts
+    assert total == pytest.approx(0.25 * alerts)  # each from the listing's own timestamp
+    # the last event of each stream, whatever it gave (the invalid one counts)
+    assert built.agent.last_judged == {"listings": 1_000.1, "orders": 999.0}
+
+
 def test_what_a_batch_announces_goes_to_the_ring_topics_with_the_batch() -> None:
     built = Built(rings=True)
     batch = events(LISTINGS, [fake_listing("S-1", 1), fake_listing("S-2", 1)])
@@ -174,6 +198,7 @@ def test_the_writer_writes_local_store_then_changelog_in_batches_then_commits() 
     assert built.consumer.commits == 1
     assert not built.store.dirty
     assert built.metrics.state_writes._value.get() == 5
+    assert built.metrics.state_bytes._value.get() == sum(len(v) for _, v in sent)
     assert len(built.entered) == 5  # each write in the context of its partition's event
 
 
@@ -202,3 +227,4 @@ def test_the_flush_before_a_commit_writes_states_and_sketches_through_the_tables
     assert not built.store.dirty
     built.writer.flush()  # nothing left: nothing written
     assert built.metrics.state_writes._value.get() == 1
+    assert built.metrics.state_bytes._value.get() == len(built.sellers[b"S-9"])
