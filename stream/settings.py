@@ -192,12 +192,23 @@ class Settings(BaseSettings):
         description="Rules configuration (TOML). Unset: the bundled `stream/data/rules.toml`.",
     )
     web_enabled: bool = Field(
-        default=True, description="Serve the worker's web endpoints (`/metrics`, `/rings`)."
+        default=True,
+        description=(
+            "Serve the worker's web endpoints (`/healthz`, `/readyz`, `/metrics`, `/rings`)."
+        ),
     )
     web_port: int = Field(
         default=6066, ge=1, le=65535, description="Port of the worker's web server."
     )
     web_host: str = Field(default="127.0.0.1", description="Bind address of the web server.")
+    web_advertised_host: str | None = Field(
+        default=None,
+        description=(
+            "Host name other workers reach this worker's web server at (they forward "
+            "`/rings` requests to the owner of the ring tables). Unset: the bind address; "
+            "set it when binding 0.0.0.0 (a container: its host name)."
+        ),
+    )
     log_level: str = Field(default="info", description="Worker log level.")
 
     @field_validator("listings_topic", "orders_topic", "alerts_topic", "dead_letter_topic")

@@ -160,7 +160,7 @@ def new_faust_app(
         web_enabled=settings.web_enabled,
         web_port=settings.web_port,
         web_bind=settings.web_host,
-        web_host=settings.web_host,
+        web_host=settings.web_advertised_host or settings.web_host,
     )
     shorten_fetch_wait(app)
     return app
