@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,6 +194,9 @@ def wire_operations(
     metrics.sellers_tracked.set_function(sellers)
     metrics.state_cache_entries.set_function(lambda: len(store.cache))
 
+    # kafka-python (the lag probe's client) logs each connection at INFO
+    kafka_python = logging.getLogger("kafka")
+    kafka_python.setLevel(max(kafka_python.getEffectiveLevel(), logging.WARNING))
     probe = LagProbe(settings.bootstrap, settings.app_id)
     reporter = LagReporter(
         metrics,

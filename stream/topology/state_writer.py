@@ -17,16 +17,20 @@ event it commits (a crash replays events, never loses state).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
+from stream.logs import Throttle
 from stream.pipeline.metrics import MonitorMetrics
 from stream.stats.reference import ReferenceBook
 from stream.stats.store import CachedSellerStore
 from stream.topology.changelog import send_batches
 from stream.topology.faust_patches import event_context
 from stream.topology.handover import commit_now
+
+logger = logging.getLogger(__name__)
 
 EventContext = Callable[[], AbstractContextManager[Callable[[Any], None]]]
 
@@ -66,6 +70,8 @@ class StateWriter:
         self.client = client
         self.context = context
         self.changelog: str = seller_table.changelog_topic.get_topic_name()
+        self.reference_changelog: str = reference_table.changelog_topic.get_topic_name()
+        self._unknown = Throttle(logger, interval=60.0)
         # Table stores that keep one database per partition (RocksDB) write in
         # the context of an event of that partition: the latest of each.
         self.latest_event: dict[int, Any] = {}
@@ -89,6 +95,20 @@ class StateWriter:
         write here, since :meth:`write_and_commit` wrote it already.
         """
         if not self.store.dirty and not self.references.dirty:
+            return
+        # Faust's table API picks the changelog partition from the producer's
+        # metadata and raises (crashing the app) when that topic is unknown
+        # there: then the changes wait for the next write (write_and_commit
+        # fetches the metadata first).
+        unknown = [t for t in (self.changelog, self.reference_changelog) if not self._known(t)]
+        if unknown:
+            self._unknown.log(
+                tuple(unknown),
+                logging.WARNING,
+                "no producer metadata for %s yet: seller states and sketches wait for "
+                "the next write",
+                ", ".join(unknown),
+            )
             return
         with self.context() as enter:
 
@@ -129,9 +149,31 @@ class StateWriter:
         self.metrics.state_bytes.inc(sum(len(value) for _, _, value in items))
         return len(items)
 
+    def _known(self, topic: str) -> bool:
+        """Whether the producer knows the partitions of ``topic``."""
+        return self.client().client.cluster.partitions_for_topic(topic) is not None
+
     async def write_and_commit(self, consumer: Any) -> None:
-        """Write the changed states, then commit every acknowledged offset."""
+        """Write the changed states, then commit every acknowledged offset.
+
+        The commit also writes the learned sketches through the table API
+        (:meth:`flush`), which needs the producer's metadata of their changelog:
+        it is fetched first. Without it (the broker does not answer) nothing is
+        committed this time; the next call tries again.
+        """
         async with self.lock:
+            try:
+                for topic in (self.changelog, self.reference_changelog):
+                    await self.client().partitions_for(topic)
+            except Exception as exc:  # a timer that raises would stop the worker
+                self._unknown.log(
+                    type(exc).__name__,
+                    logging.WARNING,
+                    "no producer metadata for the state changelogs (%s: %s); committing later",
+                    type(exc).__name__,
+                    exc,
+                )
+                return
             if self.store.dirty:
                 await self.write()
             await commit_now(consumer)

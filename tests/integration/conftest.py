@@ -13,6 +13,7 @@ import subprocess
 import time
 import urllib.request
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,8 +152,9 @@ def start_monitor(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Callable[...
     def start(settings: Settings | None = None, **overrides: Any) -> RunningMonitor:
         """Start a worker: on fresh topics, or with ``settings`` of an earlier one (a restart)."""
         suffix = uuid.uuid4().hex[:10]
+        bootstrap = overrides.pop("kafka_bootstrap", kafka_bootstrap)  # a test's own broker
         settings = settings or Settings(
-            kafka_bootstrap=kafka_bootstrap,
+            kafka_bootstrap=bootstrap,
             home=tmp_path / f"home-{suffix}",
             app_id=f"lm-test-{suffix}",
             listings_topic=f"lm-test-{suffix}-listings",
@@ -162,7 +164,7 @@ def start_monitor(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Callable[...
             web_port=free_port(),
             **overrides,
         )
-        ensure_topics(kafka_bootstrap, monitor_topics(settings), settings.topic_partitions)
+        ensure_topics(settings.bootstrap, monitor_topics(settings), settings.topic_partitions)
         process, log = spawn(settings, tmp_path / f"worker-{suffix}.log")
         producer = KafkaProducer(bootstrap_servers=kafka_bootstrap.split(","), acks="all")
         monitor = RunningMonitor(
@@ -177,11 +179,12 @@ def start_monitor(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Callable[...
         stop(monitor.process)
         monitor.log.close()
         monitor.producer.close()
-    doomed: set[str] = set()
+    doomed: dict[str, set[str]] = defaultdict(set)  # per broker (a test may start its own)
     for monitor in started:
-        doomed.update(monitor_topics(monitor.settings))
-        doomed.update(internal_topics(monitor.settings))
-    delete_topics(kafka_bootstrap, sorted(doomed))
+        doomed[monitor.settings.bootstrap].update(monitor_topics(monitor.settings))
+        doomed[monitor.settings.bootstrap].update(internal_topics(monitor.settings))
+    for bootstrap, topics in doomed.items():
+        delete_topics(bootstrap, sorted(topics))
     # Faust restarts a crashed agent and carries on, so a test can pass while
     # an agent lost the message it was on: any crash fails the test.
     crashes = [line for m in started for line in agent_crashes(m.log_path)]

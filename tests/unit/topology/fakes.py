@@ -9,6 +9,7 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 
@@ -80,9 +81,15 @@ class FakeClient:
         self.batch_capacity = batch_capacity
         self.metadata: list[str] = []
         self.sent: list[tuple[str, int, list[tuple[bytes, bytes]]]] = []
+        self.known: set[str] = set()  # topics whose partitions the producer knows
+        self.client = SimpleNamespace(cluster=SimpleNamespace(partitions_for_topic=self._known))
+
+    def _known(self, topic: str) -> set[int] | None:
+        return {0, 1} if topic in self.known else None
 
     async def partitions_for(self, topic: str) -> set[int]:
         self.metadata.append(topic)
+        self.known.add(topic)
         return {0, 1}
 
     def create_batch(self) -> FakeBatch:

@@ -194,7 +194,11 @@ def test_the_writer_writes_local_store_then_changelog_in_batches_then_commits() 
     for topic, partition, records in built.client.sent:
         assert topic == "app-seller-state-changelog"
         assert {producer.key_partition(topic, k).partition for k, _ in records} == {partition}
-    assert built.client.metadata == ["app-seller-state-changelog"]
+    # both changelogs' metadata first (the commit writes sketches through the table API)
+    assert set(built.client.metadata) == {
+        "app-seller-state-changelog",
+        "app-reference-prices-changelog",
+    }
     assert built.consumer.commits == 1
     assert not built.store.dirty
     assert built.metrics.state_writes._value.get() == 5
@@ -221,6 +225,13 @@ def test_the_flush_before_a_commit_writes_states_and_sketches_through_the_tables
     batch = events(LISTINGS, [orjson.dumps(honest)])
     asyncio.run(built.agent.run(batches(batch)))
     assert built.processor.detector.references.dirty  # an honest price was learned
+    # Faust's table API needs the producer's metadata of the changelogs: without
+    # it nothing is written (it would raise and stop the worker), all waits
+    built.writer.flush()
+    assert built.sellers == {}
+    assert built.references == {}
+    assert built.store.dirty
+    built.client.known |= {"app-seller-state-changelog", "app-reference-prices-changelog"}
     built.writer.flush()
     assert b"S-9" in built.sellers
     assert built.references  # the sketch, through the table API
@@ -228,3 +239,17 @@ def test_the_flush_before_a_commit_writes_states_and_sketches_through_the_tables
     built.writer.flush()  # nothing left: nothing written
     assert built.metrics.state_writes._value.get() == 1
     assert built.metrics.state_bytes._value.get() == len(built.sellers[b"S-9"])
+
+
+def test_without_the_changelogs_metadata_nothing_is_committed_and_nothing_raises() -> None:
+    built = Built()
+
+    async def unreachable(topic: str) -> set[int]:
+        raise TimeoutError("metadata")
+
+    built.client.partitions_for = unreachable  # type: ignore[method-assign]
+    batch = events(LISTINGS, [fake_listing("S-1", 1)])
+    asyncio.run(built.agent.run(batches(batch)))
+    asyncio.run(built.writer.write_and_commit(built.consumer))  # a timer: must not raise
+    assert built.consumer.commits == 0
+    assert built.store.dirty  # written next time
