@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Iterable, Mapping
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import KafkaAdminClient
+from kafka.admin import KafkaAdminClient, OffsetSpec
 from kafka.errors import (
     CoordinatorNotAvailableError,
     KafkaError,
@@ -116,30 +116,47 @@ def delete_topics(bootstrap: str, names: Iterable[str]) -> None:
         client.close()
 
 
-def group_lag(bootstrap: str, group_id: str, topics: Iterable[str]) -> int:
-    """Messages of ``topics`` the group has not committed yet (end offset minus committed).
+def partition_lags(
+    client: KafkaAdminClient, group_id: str, partitions: Iterable[TopicPartition]
+) -> dict[TopicPartition, int]:
+    """End offset minus the group's committed offset, per partition; a partition
+    the group never committed counts from its beginning.
 
-    A partition the group never committed counts from its beginning.
+    Raises:
+        kafka.errors.KafkaError: when the broker does not answer.
     """
+    tps = list(partitions)
+    if not tps:
+        return {}
+    committed = client.list_group_offsets({group_id: tps}).get(group_id, {})
+    ends = client.list_partition_offsets(dict.fromkeys(tps, OffsetSpec.LATEST))
+    missing = [tp for tp in tps if committed.get(tp) is None or committed[tp].offset < 0]
+    beginnings = (
+        client.list_partition_offsets(dict.fromkeys(missing, OffsetSpec.EARLIEST))
+        if missing
+        else {}
+    )
+    lags = {}
+    for tp in tps:
+        done = committed.get(tp)
+        start = done.offset if done is not None and done.offset >= 0 else beginnings[tp].offset
+        lags[tp] = max(0, ends[tp].offset - start)
+    return lags
+
+
+def group_lag(bootstrap: str, group_id: str, topics: Iterable[str]) -> int:
+    """Messages of ``topics`` the group has not committed yet (see :func:`partition_lags`)."""
     client = admin_client(bootstrap)
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap.split(","), client_id="listing-monitor-lag"
     )
     try:
-        committed = client.list_group_offsets({group_id: None}).get(group_id, {})
         partitions = [
             TopicPartition(topic, partition)
             for topic in topics
             for partition in sorted(consumer.partitions_for_topic(topic) or ())
         ]
-        beginnings = consumer.beginning_offsets(partitions)
-        ends = consumer.end_offsets(partitions)
-        lag = 0
-        for tp in partitions:
-            done = committed.get(tp)
-            start = done.offset if done is not None and done.offset >= 0 else beginnings[tp]
-            lag += max(0, ends[tp] - start)
-        return lag
+        return sum(partition_lags(client, group_id, partitions).values())
     finally:
         consumer.close()
         client.close()

@@ -18,11 +18,11 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from kafka import TopicPartition
-from kafka.admin import KafkaAdminClient, OffsetSpec
+from kafka.admin import KafkaAdminClient
 
 from stream.logs import Throttle
 from stream.pipeline.metrics import MonitorMetrics
-from stream.topology.kafka_admin import admin_client
+from stream.topology.kafka_admin import admin_client, partition_lags
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +48,8 @@ class LagProbe:
         self._admin: KafkaAdminClient | None = None
 
     def measure(self, partitions: Iterable[Partition]) -> dict[Partition, int]:
-        """The lag of each partition (messages); a partition never committed counts
-        from its beginning.
+        """The lag of each partition (messages); see
+        :func:`~stream.topology.kafka_admin.partition_lags`.
 
         Raises:
             kafka.errors.KafkaError: when the broker does not answer.
@@ -60,24 +60,11 @@ class LagProbe:
         try:
             if self._admin is None:
                 self._admin = admin_client(self.bootstrap, self.timeout_ms)
-            offsets = self._admin.list_group_offsets({self.group_id: tps})
-            committed = offsets.get(self.group_id, {})
-            ends = self._admin.list_partition_offsets(dict.fromkeys(tps, OffsetSpec.LATEST))
-            missing = [tp for tp in tps if committed.get(tp) is None or committed[tp].offset < 0]
-            beginnings = (
-                self._admin.list_partition_offsets(dict.fromkeys(missing, OffsetSpec.EARLIEST))
-                if missing
-                else {}
-            )
+            lags = partition_lags(self._admin, self.group_id, tps)
         except Exception:
             self.close()
             raise
-        lags = {}
-        for tp in tps:
-            done = committed.get(tp)
-            start = done.offset if done is not None and done.offset >= 0 else beginnings[tp].offset
-            lags[(tp.topic, tp.partition)] = max(0, ends[tp].offset - start)
-        return lags
+        return {(tp.topic, tp.partition): lag for tp, lag in lags.items()}
 
     def close(self) -> None:
         """Close the client (it is made again when needed)."""
