@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import get_args
+from typing import Generic, TypeVar, get_args
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -28,13 +28,15 @@ DEAD_LETTER_REASONS: tuple[str, ...] = get_args(DeadLetterKind)
 # is scraped: counting a RocksDB store reads every key.
 SIZE_RECOUNT_SECONDS = 10.0
 
+T = TypeVar("T")
 
-class Recount:
+
+class Recount(Generic[T]):
     """A gauge function that calls ``count`` at most once per ``every`` seconds."""
 
     def __init__(
         self,
-        count: Callable[[], float],
+        count: Callable[[], T],
         every: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -42,12 +44,12 @@ class Recount:
         self.every = every
         self.clock = clock
         self._at: float | None = None
-        self._value = 0.0
+        self._value: T | None = None
 
-    def __call__(self) -> float:
+    def __call__(self) -> T:
         now = self.clock()
-        if self._at is None or now - self._at >= self.every:
-            self._at, self._value = now, float(self.count())
+        if self._value is None or self._at is None or now - self._at >= self.every:
+            self._at, self._value = now, self.count()
         return self._value
 
 

@@ -25,7 +25,6 @@ edge or an announcement twice changes nothing).
 from __future__ import annotations
 
 import logging
-import time
 import zlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ import faust
 from faust.types import TP
 
 from stream.logs import Throttle
-from stream.pipeline.metrics import MonitorMetrics
+from stream.pipeline.metrics import MonitorMetrics, Recount
 from stream.pipeline.processor import Record, Source, dead_letter_record, encode, utc_now
 from stream.rings import Announcement, IdentifierIndex, MemberStatus, RingBook
 from stream.rings.messages import (
@@ -162,8 +161,7 @@ class RingAgents:
         # Only the owner reports: another worker may hold a standby copy of
         # the ring tables, and the dashboards sum over workers.
         self.owns_rings = owns_rings
-        self._counted_at = -COUNT_EVERY_SECONDS
-        self._counts = (0, 0, 0)
+        self._counts = Recount(self.book.counts, every=COUNT_EVERY_SECONDS)
         metrics.rings.set_function(lambda: self._count(0))
         metrics.large_rings.set_function(lambda: self._count(1))
         metrics.supernodes.set_function(lambda: self._count(2))
@@ -176,10 +174,7 @@ class RingAgents:
         """
         if not self.owns_rings():
             return 0
-        now = time.monotonic()
-        if now - self._counted_at >= COUNT_EVERY_SECONDS:
-            self._counted_at, self._counts = now, self.book.counts()
-        return float(self._counts[which])
+        return float(self._counts()[which])
 
     def _dead_letter(self, stream: str, source: Source, raw: bytes | None, error: str) -> Record:
         self.metrics.dead_letters.labels(stream, "invalid").inc()
