@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any, Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _TOPIC_NAME = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
+
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 
 
 def _default_home() -> Path:
@@ -36,6 +40,65 @@ class Settings(BaseSettings):
         description=(
             "Kafka bootstrap servers (host:port[,host:port]). Unset: the local "
             "development broker started by `listing-monitor kafka start`."
+        ),
+    )
+    kafka_security_protocol: SecurityProtocol = Field(
+        default="PLAINTEXT",
+        description=(
+            "How every client of the monitor talks to Kafka: `PLAINTEXT`, `SSL` (TLS), "
+            "`SASL_PLAINTEXT` or `SASL_SSL` (a user name and password over TLS: what "
+            "managed Kafka services require)."
+        ),
+    )
+    kafka_sasl_mechanism: SaslMechanism | None = Field(
+        default=None,
+        description=(
+            "SASL mechanism: `PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512`. Required with "
+            "the `SASL_*` protocols."
+        ),
+    )
+    kafka_username: str | None = Field(
+        default=None, description="SASL user name. Required with the `SASL_*` protocols."
+    )
+    kafka_password: SecretStr | None = Field(
+        default=None,
+        description=(
+            "SASL password. Never printed or logged; prefer LISTING_MONITOR_KAFKA_PASSWORD_FILE."
+        ),
+    )
+    kafka_password_file: Path | None = Field(
+        default=None,
+        description=(
+            "File holding the SASL password (one line; a mounted secret), instead of "
+            "LISTING_MONITOR_KAFKA_PASSWORD."
+        ),
+    )
+    kafka_ssl_cafile: Path | None = Field(
+        default=None,
+        description=(
+            "PEM file of the certificate authorities that signed the brokers' certificates. "
+            "Unset: the system's trust store."
+        ),
+    )
+    kafka_ssl_certfile: Path | None = Field(
+        default=None,
+        description="PEM client certificate (chain) for mutual TLS; needs the key file too.",
+    )
+    kafka_ssl_keyfile: Path | None = Field(
+        default=None, description="PEM private key (unencrypted) of the client certificate."
+    )
+    kafka_ssl_check_hostname: bool = Field(
+        default=True,
+        description="Check that a broker's certificate names the host it was reached at.",
+    )
+    topic_replication_factor: int | None = Field(
+        default=None,
+        ge=-1,
+        le=32,
+        description=(
+            "Replicas of every topic the monitor creates (inputs and outputs when missing, "
+            "changelogs, ring linking's topics); -1: the broker's `default.replication.factor`. "
+            "Unset: 1 on the local development broker, -1 on any other."
         ),
     )
     home: Path = Field(
@@ -229,6 +292,36 @@ class Settings(BaseSettings):
             raise ValueError("must be one of debug, info, warning, error, critical")
         return level
 
+    @field_validator("topic_replication_factor")
+    @classmethod
+    def _valid_replication(cls, value: int | None) -> int | None:
+        if value == 0:
+            raise ValueError("must be -1 (the broker's default) or at least 1")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent_kafka_security(self) -> Self:
+        problems = kafka_security_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def sasl_password(self) -> SecretStr | None:
+        """The SASL password, from LISTING_MONITOR_KAFKA_PASSWORD or its file."""
+        if self.kafka_password is not None:
+            return self.kafka_password
+        if self.kafka_password_file is not None:
+            return SecretStr(_read_password_file(self.kafka_password_file))
+        return None
+
+    @property
+    def replication_factor(self) -> int:
+        """Replicas of the topics the monitor creates (-1: the broker's default)."""
+        if self.topic_replication_factor is not None:
+            return self.topic_replication_factor
+        return 1 if self.kafka_bootstrap is None else -1
+
     @property
     def local_bootstrap(self) -> str:
         """Bootstrap address of the local development broker."""
@@ -245,12 +338,74 @@ class Settings(BaseSettings):
         return self.home / "kafka"
 
 
+def _read_password_file(path: Path) -> str:
+    return path.read_text(encoding="utf-8").rstrip("\r\n")
+
+
+def kafka_security_problems(settings: Settings) -> list[str]:
+    """What is missing or contradictory in the Kafka security settings (empty: nothing)."""
+    problems: list[str] = []
+    protocol = settings.kafka_security_protocol
+    if protocol.startswith("SASL_"):
+        if settings.kafka_sasl_mechanism is None:
+            problems.append(
+                f"{protocol} needs LISTING_MONITOR_KAFKA_SASL_MECHANISM "
+                "(PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)"
+            )
+        if not settings.kafka_username:
+            problems.append(f"{protocol} needs LISTING_MONITOR_KAFKA_USERNAME")
+        if settings.kafka_password is None and settings.kafka_password_file is None:
+            problems.append(
+                f"{protocol} needs LISTING_MONITOR_KAFKA_PASSWORD or "
+                "LISTING_MONITOR_KAFKA_PASSWORD_FILE"
+            )
+    if settings.kafka_password is not None and settings.kafka_password_file is not None:
+        problems.append(
+            "set LISTING_MONITOR_KAFKA_PASSWORD or LISTING_MONITOR_KAFKA_PASSWORD_FILE, not both"
+        )
+    if settings.kafka_password_file is not None:
+        try:
+            if not _read_password_file(settings.kafka_password_file):
+                problems.append(
+                    f"LISTING_MONITOR_KAFKA_PASSWORD_FILE {settings.kafka_password_file} is empty"
+                )
+        except OSError as exc:
+            problems.append(
+                f"LISTING_MONITOR_KAFKA_PASSWORD_FILE {settings.kafka_password_file} cannot be "
+                f"read: {exc.strerror or exc}"
+            )
+    for name in ("kafka_ssl_cafile", "kafka_ssl_certfile", "kafka_ssl_keyfile"):
+        path = getattr(settings, name)
+        if path is not None and not path.is_file():
+            problems.append(f"LISTING_MONITOR_{name.upper()} {path} is not a file")
+    if (settings.kafka_ssl_certfile is None) != (settings.kafka_ssl_keyfile is None):
+        problems.append(
+            "mutual TLS needs both LISTING_MONITOR_KAFKA_SSL_CERTFILE and "
+            "LISTING_MONITOR_KAFKA_SSL_KEYFILE"
+        )
+    uses_tls = protocol in ("SSL", "SASL_SSL")
+    tls_files = (settings.kafka_ssl_cafile, settings.kafka_ssl_certfile)
+    if not uses_tls and any(path is not None for path in tls_files):
+        problems.append(
+            f"TLS files are set but LISTING_MONITOR_KAFKA_SECURITY_PROTOCOL is {protocol}; "
+            "use SSL or SASL_SSL"
+        )
+    return problems
+
+
 def settings_env(settings: Settings) -> dict[str, str]:
-    """The ``LISTING_MONITOR_*`` variables that reproduce ``settings`` in a child process."""
+    """The ``LISTING_MONITOR_*`` variables that reproduce ``settings`` in a child process.
+
+    The password travels as it came: in its variable, or as the path of its file.
+    """
     env = {}
     for name, value in settings.model_dump().items():
         if value is None:
             continue
-        text = str(value).lower() if isinstance(value, bool) else str(value)
-        env[f"LISTING_MONITOR_{name.upper()}"] = text
+        text: Any = value
+        if isinstance(value, SecretStr):
+            text = value.get_secret_value()
+        elif isinstance(value, bool):
+            text = str(value).lower()
+        env[f"LISTING_MONITOR_{name.upper()}"] = str(text)
     return env

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import typer
+from kafka.errors import KafkaError
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
 from stream.settings import Settings
+from stream.topology.connection import KafkaConnection
+from stream.topology.kafka_errors import explain, kafka_failures, probe_transport
 
 console = Console()
 err_console = Console(stderr=True)
@@ -26,11 +31,34 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        problems = "; ".join(
-            f"LISTING_MONITOR_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
-            for err in exc.errors()
-        )
+        # the messages only: pydantic's own text would repeat the input, a password too
+        problems = "; ".join(_problem(err["loc"], err["msg"]) for err in exc.errors())
         fail(f"invalid configuration: {problems}")
+
+
+def _problem(location: tuple[int | str, ...], message: str) -> str:
+    message = message.removeprefix("Value error, ")
+    if not location:  # a check across settings names its variables itself
+        return message
+    return f"LISTING_MONITOR_{'_'.join(str(part) for part in location).upper()}: {message}"
+
+
+@contextmanager
+def talking_to(kafka: KafkaConnection) -> Iterator[None]:
+    """Run the block against ``kafka``; a Kafka failure ends the command with one
+    sentence naming the cause and the setting to change (never a stack trace).
+
+    The broker is first reached directly (and over TLS when configured), so an
+    unreachable address or an untrusted certificate is reported at once.
+    """
+    problem = probe_transport(kafka)
+    if problem is not None:
+        fail(escape(problem))
+    with kafka_failures() as seen:
+        try:
+            yield
+        except KafkaError as exc:
+            fail(escape(explain(exc, kafka, seen.exceptions)))
 
 
 def printable(value: Any) -> str:

@@ -10,10 +10,11 @@ from typing import Annotated, Any
 import orjson
 import typer
 from kafka import KafkaConsumer, TopicPartition
-from kafka.errors import KafkaError
 from rich.console import Console
+from rich.markup import escape
 
-from stream.cli._common import console, fail, load_settings, printable
+from stream.cli._common import console, fail, load_settings, printable, talking_to
+from stream.topology.connection import KafkaConnection
 
 alerts_app = typer.Typer(help="Read the alerts the monitor publishes.", no_args_is_help=True)
 
@@ -21,7 +22,7 @@ SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium":
 
 
 def follow_batches(
-    bootstrap: str,
+    kafka: KafkaConnection,
     topic: str,
     *,
     from_beginning: bool = False,
@@ -34,7 +35,7 @@ def follow_batches(
     the monitor. The start position is fixed before the first batch is yielded.
 
     Args:
-        bootstrap: Kafka bootstrap servers.
+        kafka: The cluster.
         topic: Topic to follow.
         from_beginning: Start at the oldest message instead of the newest.
         idle_timeout: Stop after this many seconds without a message (None: never).
@@ -44,7 +45,7 @@ def follow_batches(
         LookupError: when the topic does not appear within ``wait_for_topic``.
     """
     consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap.split(","),
+        **kafka.kafka_python_options(),
         client_id="listing-monitor-tail",
         group_id=None,
         enable_auto_commit=False,
@@ -54,7 +55,7 @@ def follow_batches(
         partitions = consumer.partitions_for_topic(topic)
         while not partitions:
             if time.monotonic() > deadline:
-                raise LookupError(f"topic {topic!r} does not exist on {bootstrap}")
+                raise LookupError(f"topic {topic!r} does not exist on {kafka.bootstrap}")
             time.sleep(0.5)
             partitions = consumer.partitions_for_topic(topic)
         assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
@@ -82,7 +83,7 @@ def follow_batches(
 
 
 def follow_topic(
-    bootstrap: str,
+    kafka: KafkaConnection,
     topic: str,
     *,
     from_beginning: bool = False,
@@ -90,7 +91,7 @@ def follow_topic(
 ) -> Iterator[bytes]:
     """Yield message values of ``topic`` one by one as they arrive (see follow_batches)."""
     for batch in follow_batches(
-        bootstrap, topic, from_beginning=from_beginning, idle_timeout=idle_timeout
+        kafka, topic, from_beginning=from_beginning, idle_timeout=idle_timeout
     ):
         yield from batch
 
@@ -158,25 +159,26 @@ def tail(
 ) -> None:
     """Print alerts as they arrive, one readable block each (or JSON Lines with --json)."""
     settings = load_settings()
+    kafka = KafkaConnection.from_settings(settings)
     if not as_json:
         console.print(
-            f"[dim]following {settings.alerts_topic} on {settings.bootstrap} (Ctrl-C to stop)[/]"
+            f"[dim]following {escape(settings.alerts_topic)} on {escape(kafka.describe())} "
+            "(Ctrl-C to stop)[/]"
         )
     count = 0
     try:
-        for raw in follow_topic(
-            settings.bootstrap,
-            settings.alerts_topic,
-            from_beginning=from_beginning,
-            idle_timeout=idle_timeout,
-        ):
-            if print_alert(raw, as_json, console) is not None:
-                count += 1
-                if max_alerts is not None and count >= max_alerts:
-                    break
+        with talking_to(kafka):
+            for raw in follow_topic(
+                kafka,
+                settings.alerts_topic,
+                from_beginning=from_beginning,
+                idle_timeout=idle_timeout,
+            ):
+                if print_alert(raw, as_json, console) is not None:
+                    count += 1
+                    if max_alerts is not None and count >= max_alerts:
+                        break
     except LookupError as exc:
         fail(f"{exc}; the worker creates it (`listing-monitor worker`)")
-    except KafkaError as exc:
-        fail(f"cannot read from Kafka at {settings.bootstrap}: {exc}")
     except KeyboardInterrupt:
         pass

@@ -8,10 +8,10 @@ from typing import Annotated
 
 import orjson
 import typer
-from kafka.errors import KafkaError
+from rich.markup import escape
 from rich.table import Table
 
-from stream.cli._common import console, err_console, fail, load_settings
+from stream.cli._common import console, err_console, fail, load_settings, talking_to
 from stream.devtools.bench.runner import (
     P99_TARGET_MS,
     RATIO_TARGET,
@@ -21,6 +21,7 @@ from stream.devtools.bench.runner import (
     run_bench,
 )
 from stream.devtools.local_kafka import LocalKafka, LocalKafkaError
+from stream.topology.connection import KafkaConnection
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -177,12 +178,12 @@ def bench(
         repeat=repeat,
     )
     try:
-        say(f"benchmarking on {settings.bootstrap}")
-        result = run_bench(settings, options, out, say)
+        kafka = KafkaConnection.from_settings(settings)
+        say(f"benchmarking on {kafka.describe()}")
+        with talking_to(kafka):
+            result = run_bench(settings, options, out, say)
     except BenchError as exc:
-        fail(str(exc))
-    except KafkaError as exc:
-        fail(f"Kafka at {settings.bootstrap} failed: {exc}")
+        fail(escape(str(exc)))
     except KeyboardInterrupt:
         fail("interrupted; the workers were stopped and the bench topics deleted", 130)
     finally:

@@ -14,15 +14,16 @@ from typing import Annotated, NoReturn
 
 import orjson
 import typer
-from kafka.errors import KafkaError
+from rich.markup import escape
 
-from stream.cli._common import console, fail, load_settings
+from stream.cli._common import console, fail, load_settings, talking_to
 from stream.cli.alerts import follow_batches, print_alert
 from stream.devtools import processes
 from stream.devtools.local_kafka import LocalKafka, LocalKafkaError
 from stream.devtools.pacing import Pacer
 from stream.devtools.sample import sample_marketplace
 from stream.settings import Settings
+from stream.topology.connection import KafkaConnection
 from stream.topology.kafka_admin import ensure_topics, group_members, monitor_topics, new_producer
 
 
@@ -55,7 +56,7 @@ def wait_for_worker(
         while time.monotonic() - started < timeout:
             if worker.poll() is not None:
                 worker_died(worker, log_path)
-            state, members = group_members(settings.bootstrap, settings.app_id)
+            state, members = group_members(KafkaConnection.from_settings(settings), settings.app_id)
             if state == "Stable" and members and not members & stale:
                 break
             time.sleep(0.5)
@@ -75,20 +76,26 @@ def prepare_kafka(settings: Settings) -> tuple[str, set[str]]:
     wait on one indefinitely, so the calls run with a deadline.
     """
 
+    kafka = KafkaConnection.from_settings(settings)
+
     def setup() -> tuple[str, set[str]]:
-        ensure_topics(settings.bootstrap, monitor_topics(settings), settings.topic_partitions)
-        return group_members(settings.bootstrap, settings.app_id)
+        ensure_topics(
+            kafka,
+            monitor_topics(settings),
+            settings.topic_partitions,
+            replication=settings.replication_factor,
+        )
+        return group_members(kafka, settings.app_id)
 
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kafka-setup")
     try:
-        return pool.submit(setup).result(timeout=KAFKA_SETUP_TIMEOUT)
+        with talking_to(kafka):
+            return pool.submit(setup).result(timeout=KAFKA_SETUP_TIMEOUT)
     except FuturesTimeout:
         fail(
-            f"Kafka at {settings.bootstrap} did not create the topics within "
+            f"Kafka at {escape(kafka.describe())} did not create the topics within "
             f"{KAFKA_SETUP_TIMEOUT:g} s; see `listing-monitor kafka logs`"
         )
-    except KafkaError as exc:
-        fail(f"cannot reach Kafka at {settings.bootstrap}: {exc}")
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
@@ -96,7 +103,7 @@ def prepare_kafka(settings: Settings) -> tuple[str, set[str]]:
 def stream_sample(settings: Settings, rate: float, stop: threading.Event, sent: list[int]) -> None:
     """Send the bundled sample marketplace at ``rate`` events/s until done or stopped."""
     topics = {"listings": settings.listings_topic, "orders": settings.orders_topic}
-    producer = new_producer(settings.bootstrap)
+    producer = new_producer(KafkaConnection.from_settings(settings))
     pacer = Pacer(rate)
     try:
         for kind, event in sample_marketplace():
@@ -163,7 +170,7 @@ def demo(
     started = time.monotonic()
     try:
         wait_for_worker(settings, worker, stale, log_path)
-        batches = follow_batches(settings.bootstrap, settings.alerts_topic)
+        batches = follow_batches(KafkaConnection.from_settings(settings), settings.alerts_topic)
         next(batches)  # fixes the start at the current end, before any event is sent
         producer = threading.Thread(
             target=stream_sample, args=(settings, rate, stop, sent), daemon=True

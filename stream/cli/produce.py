@@ -11,6 +11,7 @@ import orjson
 import typer
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -20,9 +21,11 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from stream.cli._common import console, fail, load_settings
+from stream.cli._common import console, fail, load_settings, talking_to
 from stream.devtools.pacing import Pacer
+from stream.topology.connection import KafkaConnection
 from stream.topology.kafka_admin import new_producer
+from stream.topology.kafka_errors import explain
 
 
 def event_key(line: bytes, key_field: str) -> bytes | None:
@@ -58,8 +61,9 @@ def send_all(
     rate: float | None = None,
     progress: Progress | None = None,
     total: int | None = None,
-) -> tuple[int, list[str]]:
-    """Send each line as one message; return (sent, errors) after a flush."""
+) -> tuple[int, list[tuple[int, KafkaError]]]:
+    """Send each line as one message; after a flush return how many were sent, and
+    the number (from 1) and error of each that was not."""
     futures = []
     pacer = Pacer(rate)
     task = progress.add_task(f"→ {topic}", total=total) if progress else None
@@ -69,13 +73,13 @@ def send_all(
         if progress is not None and task is not None:
             progress.advance(task)
     producer.flush()
-    errors = []
+    failures = []
     for number, future in enumerate(futures, start=1):
         try:
             future.get(timeout=30)
         except KafkaError as exc:
-            errors.append(f"message {number}: {exc}")
-    return len(futures) - len(errors), errors
+            failures.append((number, exc))
+    return len(futures) - len(failures), failures
 
 
 def produce(
@@ -97,10 +101,9 @@ def produce(
     settings = load_settings()
     if file != "-" and not Path(file).is_file():
         fail(f"{file}: no such file")
-    try:
-        producer = new_producer(settings.bootstrap)
-    except KafkaError as exc:
-        fail(f"cannot reach Kafka at {settings.bootstrap}: {exc}")
+    kafka = KafkaConnection.from_settings(settings)
+    with talking_to(kafka):
+        producer = new_producer(kafka)
     total = None
     if file != "-":
         with Path(file).open("rb") as counting:
@@ -114,14 +117,20 @@ def produce(
         TimeElapsedColumn(),
     )
     try:
-        with Progress(*columns, console=console, transient=False) as progress:
-            sent, errors = send_all(
+        with talking_to(kafka), Progress(*columns, console=console, transient=False) as progress:
+            sent, failures = send_all(
                 producer, topic, read_lines(source), key_field, rate, progress, total
             )
     finally:
         producer.close()
         if source is not sys.stdin.buffer:
             source.close()
-    console.print(f"sent {sent} events to {topic} on {settings.bootstrap}", highlight=False)
-    if errors:
-        fail(f"{len(errors)} events were not sent:\n" + "\n".join(errors[:20]))
+    console.print(
+        f"sent {sent} events to {escape(topic)} on {escape(kafka.describe())}", highlight=False
+    )
+    if failures:
+        number, first = failures[0]
+        fail(
+            f"{len(failures)} events were not sent (the first: message {number}): "
+            + escape(explain(first, kafka))
+        )

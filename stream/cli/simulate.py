@@ -10,6 +10,7 @@ from typing import Annotated
 import orjson
 import typer
 from kafka.errors import KafkaError
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -21,13 +22,15 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from stream.cli._common import console, fail, load_settings
+from stream.cli._common import console, fail, load_settings, talking_to
 from stream.devtools.pacing import Pacer
 from stream.devtools.simulation.generator import Simulation
 from stream.devtools.simulation.generator import simulate as run_simulation
 from stream.devtools.simulation.io import write_labels, write_simulation
 from stream.devtools.simulation.scenarios import ALL_SCENARIOS, SCENARIOS
+from stream.topology.connection import KafkaConnection
 from stream.topology.kafka_admin import new_producer
+from stream.topology.kafka_errors import explain
 
 
 def _start(value: str | None) -> datetime | None:
@@ -86,14 +89,13 @@ def stream_simulation(sim: Simulation, rate: float) -> int:
     """
     settings = load_settings()
     topics = {"listings": settings.listings_topic, "orders": settings.orders_topic}
-    try:
-        producer = new_producer(settings.bootstrap)
-    except KafkaError as exc:
-        fail(f"cannot reach Kafka at {settings.bootstrap}: {exc}")
-    errors: list[str] = []
+    kafka = KafkaConnection.from_settings(settings)
+    with talking_to(kafka):
+        producer = new_producer(kafka)
+    errors: list[BaseException] = []
 
     def failed(exc: BaseException) -> None:
-        errors.append(str(exc))
+        errors.append(exc)
 
     pacer = Pacer(rate)
     sent = 0
@@ -121,14 +123,14 @@ def stream_simulation(sim: Simulation, rate: float) -> int:
         producer.flush()
         console.print(f"interrupted after {sent} of {len(sim.events)} events", highlight=False)
     except KafkaError as exc:
-        fail(f"sending to Kafka at {settings.bootstrap} failed after {sent} events: {exc}")
+        fail(f"sending stopped after {sent} events: {escape(explain(exc, kafka))}")
     finally:
         producer.close()
     if errors:
-        fail(f"{len(errors)} events were not sent:\n" + "\n".join(errors[:20]))
+        fail(f"{len(errors)} events were not sent (the first: {escape(explain(errors[0], kafka))})")
     console.print(
-        f"sent {sent} events to {topics['listings']} and {topics['orders']} "
-        f"on {settings.bootstrap}",
+        f"sent {sent} events to {escape(topics['listings'])} and {escape(topics['orders'])} "
+        f"on {escape(kafka.describe())}",
         highlight=False,
     )
     return sent

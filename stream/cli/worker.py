@@ -5,12 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from kafka.errors import KafkaError
+from rich.markup import escape
 
-from stream.cli._common import console, fail, load_settings
+from stream.cli._common import console, fail, load_settings, talking_to
 from stream.rules import RulesConfigError
 from stream.settings import Settings
-from stream.topology.kafka_admin import ensure_topics, monitor_topics
+from stream.topology.connection import KafkaConnection
+from stream.topology.kafka_admin import (
+    check_group_access,
+    ensure_topics,
+    monitor_topics,
+    resolve_replication,
+)
 
 
 def run_worker(settings: Settings) -> None:
@@ -18,19 +24,21 @@ def run_worker(settings: Settings) -> None:
     from stream.topology.app import create_app, tune_gc  # heavy imports: only when a worker runs
     from stream.topology.shutdown import BoundedWorker
 
+    kafka = KafkaConnection.from_settings(settings)
+    with talking_to(kafka):  # what the worker cannot do is said now, in one sentence
+        settings = resolve_replication(settings, kafka)
     try:
         monitor = create_app(settings)
     except RulesConfigError as exc:
         fail(f"refusing to start with an invalid rules file:\n{exc}")
-    try:
+    with talking_to(kafka):
         created = ensure_topics(
-            settings.bootstrap, monitor_topics(settings), settings.topic_partitions
+            kafka,
+            monitor_topics(settings),
+            settings.topic_partitions,
+            replication=settings.replication_factor,
         )
-    except KafkaError as exc:
-        fail(
-            f"cannot reach Kafka at {settings.bootstrap}: {exc}. Start the local broker with "
-            "`listing-monitor kafka start` or set LISTING_MONITOR_KAFKA_BOOTSTRAP."
-        )
+        check_group_access(kafka, settings.app_id)
     if created:
         console.print(f"created topics: {', '.join(created)}")
     web = (
@@ -39,7 +47,7 @@ def run_worker(settings: Settings) -> None:
         else ""
     )
     console.print(
-        f"worker [bold]{settings.app_id}[/] on {settings.bootstrap}, "
+        f"worker [bold]{settings.app_id}[/] on {escape(kafka.describe())}, "
         f"rules {monitor.rules.version}{web}",
         highlight=False,
     )

@@ -238,13 +238,22 @@ class LocalKafka:
         settings: Supplies ``kafka_dir``, the ports, the start timeout and the heap.
         deploy_dir: Directory with ``pom.xml``, ``server.properties`` and
             ``log4j2.properties``. Defaults to the repository's ``deploy/kafka``.
+        extra_properties: Broker properties added to (or replacing those of) the
+            template, for example another listener with TLS and SASL, or an
+            authorizer. Used by the tests; the CLI's broker has none.
 
     Raises:
         LocalKafkaError: ``deploy_dir`` or one of its files is missing or invalid.
     """
 
-    def __init__(self, settings: Settings, deploy_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        deploy_dir: Path | None = None,
+        extra_properties: Mapping[str, str] | None = None,
+    ) -> None:
         self.settings = settings
+        self.extra_properties = dict(extra_properties or {})
         self.deploy_dir = (deploy_dir or DEFAULT_DEPLOY_DIR).resolve()
         if not self.deploy_dir.is_dir():
             raise LocalKafkaError(
@@ -614,6 +623,10 @@ class LocalKafka:
                 "log_dirs": str(self.data_dir),
             },
         )
+        if self.extra_properties:
+            # java.util.Properties keeps the last value of a key: these win
+            lines = [f"{key}={value}" for key, value in self.extra_properties.items()]
+            rendered += "\n# added by LocalKafka(extra_properties=...)\n" + "\n".join(lines) + "\n"
         self.config_path.write_text(rendered, encoding="utf-8")
 
     def _java_command(self, jars: Path, *arguments: str, heap: str | None = None) -> list[str]:

@@ -42,6 +42,7 @@ from stream.rules import CompiledRules, RulesConfig, load_rules
 from stream.settings import Settings
 from stream.stats.store import CachedSellerStore
 from stream.topology.agent import JudgeAgent
+from stream.topology.connection import KafkaConnection
 from stream.topology.faust_patches import (
     FETCH_MAX_WAIT_MS,
     FlushingMonitor,
@@ -133,17 +134,24 @@ def new_faust_app(
             default); None: only on the timer.
         monitor: Faust's monitor sensor class (its default: ``faust.sensors.Monitor``).
     """
+    if settings.replication_factor < 1:
+        raise ValueError(
+            "Faust needs the replication factor as a number: resolve -1 (the broker's "
+            "default) first, with stream.topology.kafka_admin.resolve_replication"
+        )
     datadir = Path(settings.home) / "worker" / settings.app_id
     datadir.mkdir(parents=True, exist_ok=True)  # Faust does not create parents itself
     app = faust.App(
         settings.app_id,
         broker=broker_urls(settings.bootstrap),
+        broker_credentials=KafkaConnection.from_settings(settings).faust_credentials(),
         value_serializer="raw",
         key_serializer="raw",
         store=store,
         autodiscover=False,
         topic_partitions=settings.topic_partitions,
-        topic_replication_factor=1,
+        topic_replication_factor=settings.replication_factor,
+        producer_acks=-1,  # every in-sync replica (the README names the min.insync.replicas)
         processing_guarantee="at_least_once",
         broker_commit_interval=commit_interval,
         Monitor=monitor,
@@ -197,7 +205,7 @@ def wire_operations(
     # kafka-python (the lag probe's client) logs each connection at INFO
     kafka_python = logging.getLogger("kafka")
     kafka_python.setLevel(max(kafka_python.getEffectiveLevel(), logging.WARNING))
-    probe = LagProbe(settings.bootstrap, settings.app_id)
+    probe = LagProbe(KafkaConnection.from_settings(settings), settings.app_id)
     reporter = LagReporter(
         metrics,
         {settings.listings_topic: "listings", settings.orders_topic: "orders"},

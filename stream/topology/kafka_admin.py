@@ -7,15 +7,17 @@ import contextlib
 from collections.abc import Iterable, Mapping
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import KafkaAdminClient, OffsetSpec
+from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, OffsetSpec
 from kafka.errors import (
     CoordinatorNotAvailableError,
     KafkaError,
     NodeNotReadyError,
+    RetriableError,
     TopicAlreadyExistsError,
 )
 
 from stream.settings import Settings
+from stream.topology.connection import KafkaConnection
 
 
 def monitor_topics(settings: Settings) -> list[str]:
@@ -52,33 +54,37 @@ def internal_topics(settings: Settings) -> list[str]:
     ]
 
 
-def admin_client(bootstrap: str, timeout_ms: int = 10_000) -> KafkaAdminClient:
-    """An admin client for ``bootstrap`` (comma-separated host:port list)."""
+def admin_client(kafka: KafkaConnection, timeout_ms: int = 10_000) -> KafkaAdminClient:
+    """An admin client for ``kafka``."""
     return KafkaAdminClient(
-        bootstrap_servers=bootstrap.split(","),
+        **kafka.kafka_python_options(),
         client_id="listing-monitor-admin",
         request_timeout_ms=timeout_ms,
     )
 
 
 def ensure_topics(
-    bootstrap: str,
+    kafka: KafkaConnection,
     names: Iterable[str],
     partitions: int = 1,
     config: Mapping[str, str] | None = None,
+    *,
+    replication: int = 1,
 ) -> list[str]:
     """Create the topics that do not exist yet; return the names created.
 
     Args:
-        bootstrap: Comma-separated broker addresses.
+        kafka: The cluster.
         names: Topic names.
         partitions: Partitions of each topic created.
         config: Topic configuration of each topic created (existing topics keep theirs).
+        replication: Replicas of each topic created; -1: the broker's
+            ``default.replication.factor``.
 
     Raises:
         kafka.errors.KafkaError: when the broker cannot be reached or refuses.
     """
-    client = admin_client(bootstrap)
+    client = admin_client(kafka)
     try:
         existing = set(client.list_topics())
         missing = [n for n in dict.fromkeys(names) if n not in existing]
@@ -91,7 +97,7 @@ def ensure_topics(
                     {
                         n: {
                             "num_partitions": partitions,
-                            "replication_factor": 1,
+                            "replication_factor": replication,
                             "configs": dict(config or {}),
                         }
                         for n in missing
@@ -103,9 +109,9 @@ def ensure_topics(
         client.close()
 
 
-def delete_topics(bootstrap: str, names: Iterable[str]) -> None:
+def delete_topics(kafka: KafkaConnection, names: Iterable[str]) -> None:
     """Delete topics, ignoring those that do not exist."""
-    client = admin_client(bootstrap)
+    client = admin_client(kafka)
     try:
         existing = set(client.list_topics())
         doomed = [n for n in names if n in existing]
@@ -144,12 +150,10 @@ def partition_lags(
     return lags
 
 
-def group_lag(bootstrap: str, group_id: str, topics: Iterable[str]) -> int:
+def group_lag(kafka: KafkaConnection, group_id: str, topics: Iterable[str]) -> int:
     """Messages of ``topics`` the group has not committed yet (see :func:`partition_lags`)."""
-    client = admin_client(bootstrap)
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap.split(","), client_id="listing-monitor-lag"
-    )
+    client = admin_client(kafka)
+    consumer = KafkaConsumer(**kafka.kafka_python_options(), client_id="listing-monitor-lag")
     try:
         partitions = [
             TopicPartition(topic, partition)
@@ -162,14 +166,14 @@ def group_lag(bootstrap: str, group_id: str, topics: Iterable[str]) -> int:
         client.close()
 
 
-def group_members(bootstrap: str, group_id: str) -> tuple[str, set[str]]:
+def group_members(kafka: KafkaConnection, group_id: str) -> tuple[str, set[str]]:
     """The state of a consumer group and the ids of its members.
 
     Returns:
         ``(state, member_ids)``; a group that does not exist is ``("Dead", set())``,
         and ``("Unavailable", set())`` while a new broker has no group coordinator yet.
     """
-    client = admin_client(bootstrap)
+    client = admin_client(kafka)
     try:
         info = client.describe_groups([group_id]).get(group_id, {})
     except (CoordinatorNotAvailableError, NodeNotReadyError):
@@ -180,10 +184,59 @@ def group_members(bootstrap: str, group_id: str) -> tuple[str, set[str]]:
     return str(info.get("group_state", "Dead")), members
 
 
-def new_producer(bootstrap: str) -> KafkaProducer:
-    """A producer that waits for the broker's acknowledgement of every message."""
+def broker_default_replication(kafka: KafkaConnection) -> int:
+    """The cluster's ``default.replication.factor`` (of the first broker it lists).
+
+    Needs the DESCRIBE_CONFIGS ACL on the cluster.
+
+    Raises:
+        kafka.errors.ClusterAuthorizationFailedError: the user may not read broker configs.
+        kafka.errors.KafkaError: the broker did not answer.
+    """
+    client = admin_client(kafka)
+    try:
+        node = str(client.describe_cluster()["brokers"][0]["broker_id"])
+        wanted = ConfigResource(
+            ConfigResourceType.BROKER, node, {"default.replication.factor": None}
+        )
+        configs = client.describe_configs([wanted], config_filter="all")
+        return int(configs["broker"][node]["default.replication.factor"]["value"])
+    finally:
+        client.close()
+
+
+def resolve_replication(settings: Settings, kafka: KafkaConnection) -> Settings:
+    """``settings`` with a replication factor Faust accepts: -1 (the broker's default)
+    replaced by the broker's ``default.replication.factor``.
+
+    Faust refuses -1 for its changelogs, so a worker asks the broker once at start.
+    """
+    if settings.replication_factor >= 1:
+        return settings
+    replicas = broker_default_replication(kafka)
+    return settings.model_copy(update={"topic_replication_factor": replicas})
+
+
+def check_group_access(kafka: KafkaConnection, group_id: str) -> None:
+    """Ask for the group's committed offsets, which needs the group's DESCRIBE ACL.
+
+    Raises:
+        kafka.errors.GroupAuthorizationFailedError: the user may not use the group.
+        kafka.errors.KafkaError: the broker did not answer.
+    """
+    client = admin_client(kafka)
+    try:
+        client.list_group_offsets({group_id: None})
+    except RetriableError:  # no coordinator yet (a new cluster): Faust's consumer waits
+        pass
+    finally:
+        client.close()
+
+
+def new_producer(kafka: KafkaConnection) -> KafkaProducer:
+    """A producer that waits for every in-sync replica's acknowledgement of every message."""
     return KafkaProducer(
-        bootstrap_servers=bootstrap.split(","),
+        **kafka.kafka_python_options(),
         client_id="listing-monitor-cli",
         acks="all",
         linger_ms=5,

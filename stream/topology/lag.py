@@ -22,6 +22,7 @@ from kafka.admin import KafkaAdminClient
 
 from stream.logs import Throttle
 from stream.pipeline.metrics import MonitorMetrics
+from stream.topology.connection import KafkaConnection
 from stream.topology.kafka_admin import admin_client, partition_lags
 
 logger = logging.getLogger(__name__)
@@ -36,13 +37,13 @@ class LagProbe:
     made again on the next call.
 
     Args:
-        bootstrap: Comma-separated broker addresses.
+        kafka: The cluster.
         group_id: The consumer group whose committed offsets count.
         timeout_ms: Longest wait for one answer of the broker.
     """
 
-    def __init__(self, bootstrap: str, group_id: str, timeout_ms: int = 5_000) -> None:
-        self.bootstrap = bootstrap
+    def __init__(self, kafka: KafkaConnection, group_id: str, timeout_ms: int = 5_000) -> None:
+        self.kafka = kafka
         self.group_id = group_id
         self.timeout_ms = timeout_ms
         self._admin: KafkaAdminClient | None = None
@@ -59,7 +60,7 @@ class LagProbe:
             return {}
         try:
             if self._admin is None:
-                self._admin = admin_client(self.bootstrap, self.timeout_ms)
+                self._admin = admin_client(self.kafka, self.timeout_ms)
             lags = partition_lags(self._admin, self.group_id, tps)
         except Exception:
             self.close()

@@ -27,6 +27,7 @@ from stream.cli.alerts import follow_batches
 from stream.devtools.local_kafka import LocalKafka
 from stream.devtools.processes import free_port, spawn, stop
 from stream.settings import Settings
+from stream.topology.connection import KafkaConnection
 from stream.topology.kafka_admin import (
     delete_topics,
     ensure_topics,
@@ -80,7 +81,9 @@ class RunningMonitor:
         """Read ``topic`` from the beginning until ``until(messages)`` holds or time runs out."""
         messages: list[dict[str, Any]] = []
         deadline = time.monotonic() + timeout
-        for batch in follow_batches(self.settings.bootstrap, topic, from_beginning=True):
+        for batch in follow_batches(
+            KafkaConnection.from_settings(self.settings), topic, from_beginning=True
+        ):
             messages.extend(orjson.loads(raw) for raw in batch)
             if until(messages) or time.monotonic() > deadline:
                 break
@@ -129,7 +132,9 @@ class RunningMonitor:
         started = time.monotonic()
         while time.monotonic() - started < timeout:
             assert self.process.poll() is None, f"worker died:\n{self.log_tail()}"
-            state, members = group_members(self.settings.bootstrap, self.settings.app_id)
+            state, members = group_members(
+                KafkaConnection.from_settings(self.settings), self.settings.app_id
+            )
             if state == "Stable" and len(members) == 1 and not members & stale:
                 return time.monotonic() - started
             time.sleep(0.3)
@@ -164,7 +169,11 @@ def start_monitor(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Callable[...
             web_port=free_port(),
             **overrides,
         )
-        ensure_topics(settings.bootstrap, monitor_topics(settings), settings.topic_partitions)
+        ensure_topics(
+            KafkaConnection.from_settings(settings),
+            monitor_topics(settings),
+            settings.topic_partitions,
+        )
         process, log = spawn(settings, tmp_path / f"worker-{suffix}.log")
         producer = KafkaProducer(bootstrap_servers=kafka_bootstrap.split(","), acks="all")
         monitor = RunningMonitor(
@@ -184,7 +193,7 @@ def start_monitor(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Callable[...
         doomed[monitor.settings.bootstrap].update(monitor_topics(monitor.settings))
         doomed[monitor.settings.bootstrap].update(internal_topics(monitor.settings))
     for bootstrap, topics in doomed.items():
-        delete_topics(bootstrap, sorted(topics))
+        delete_topics(KafkaConnection(bootstrap), sorted(topics))
     # Faust restarts a crashed agent and carries on, so a test can pass while
     # an agent lost the message it was on: any crash fails the test.
     crashes = [line for m in started for line in agent_crashes(m.log_path)]
@@ -222,7 +231,7 @@ def wait_for_members(monitor: RunningMonitor, count: int, timeout: float = 90.0)
     settings = monitor.settings
     deadline = time.monotonic() + timeout
     while True:
-        state, members = group_members(settings.bootstrap, settings.app_id)
+        state, members = group_members(KafkaConnection.from_settings(settings), settings.app_id)
         if state == "Stable" and len(members) == count:
             return
         assert time.monotonic() < deadline, f"group not {count} members:\n{monitor.log_tail()}"

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 import pytest
 
+from stream.topology.connection import KafkaConnection
 from stream.topology.kafka_admin import admin_client
 
 pytestmark = pytest.mark.integration
@@ -95,7 +96,7 @@ def test_bench_reports_every_figure(kafka_bootstrap: str, tmp_path: Path) -> Non
     leftovers = ["?"]
     deadline = time.monotonic() + 15
     while leftovers and time.monotonic() < deadline:  # deletion completes asynchronously
-        client = admin_client(kafka_bootstrap)
+        client = admin_client(KafkaConnection(kafka_bootstrap))
         try:
             leftovers = [t for t in client.list_topics() if t.startswith(prefix)]
         finally:

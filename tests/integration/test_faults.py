@@ -22,6 +22,7 @@ from stream.devtools.local_kafka import LocalKafka
 from stream.devtools.processes import free_port
 from stream.devtools.simulation.generator import simulate
 from stream.settings import Settings
+from stream.topology.connection import KafkaConnection
 from stream.topology.kafka_admin import group_members
 from tests.integration.conftest import (
     LISTINGS_VALID,
@@ -100,7 +101,7 @@ def test_a_worker_killed_mid_stream_and_replaced_loses_no_alert(start_monitor: S
     victim.process.wait()
     killed_at = time.monotonic()
 
-    _, stale = group_members(victim.settings.bootstrap, victim.settings.app_id)
+    _, stale = group_members(KafkaConnection.from_settings(victim.settings), victim.settings.app_id)
     successor = start_monitor(victim.settings.model_copy(update={"web_port": free_port()}))
     successor.wait_ready(frozenset(stale))
     wait_until_committed(successor)

@@ -9,6 +9,7 @@ import pytest
 from stream.devtools.local_kafka import LocalKafka
 from stream.devtools.processes import free_port
 from stream.settings import Settings
+from stream.topology.connection import KafkaConnection
 from stream.topology.kafka_admin import delete_topics, ensure_topics, group_members
 
 pytestmark = pytest.mark.integration
@@ -17,14 +18,16 @@ pytestmark = pytest.mark.integration
 def test_ensure_topics_creates_only_missing_ones(kafka_bootstrap: str) -> None:
     names = [f"lm-admin-{uuid.uuid4().hex[:8]}-{n}" for n in range(2)]
     try:
-        assert ensure_topics(kafka_bootstrap, names) == names
-        assert ensure_topics(kafka_bootstrap, names) == []
+        assert ensure_topics(KafkaConnection(kafka_bootstrap), names) == names
+        assert ensure_topics(KafkaConnection(kafka_bootstrap), names) == []
     finally:
-        delete_topics(kafka_bootstrap, names)
+        delete_topics(KafkaConnection(kafka_bootstrap), names)
 
 
 def test_unknown_group_has_no_members(kafka_bootstrap: str) -> None:
-    state, members = group_members(kafka_bootstrap, f"lm-nobody-{uuid.uuid4().hex[:8]}")
+    state, members = group_members(
+        KafkaConnection(kafka_bootstrap), f"lm-nobody-{uuid.uuid4().hex[:8]}"
+    )
     assert members == set()
     assert state in {"Dead", "Empty"}
 
@@ -39,7 +42,7 @@ def test_group_lookup_on_a_brand_new_broker_does_not_fail(tmp_path: object) -> N
     local = LocalKafka(settings)
     try:
         bootstrap = local.start()
-        state, members = group_members(bootstrap, "listing-monitor")
+        state, members = group_members(KafkaConnection(bootstrap), "listing-monitor")
         assert members == set()
         assert state in {"Dead", "Empty", "Unavailable"}
     finally:

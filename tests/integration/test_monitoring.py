@@ -26,6 +26,7 @@ from stream import __version__
 from stream.devtools.processes import free_port
 from stream.devtools.simulation.generator import simulate
 from stream.rules import load_rules
+from stream.topology.connection import KafkaConnection
 from stream.topology.kafka_admin import delete_topics, ensure_topics
 from stream.topology.lag import LagProbe
 from tests.integration.conftest import RunningMonitor, send_events
@@ -154,12 +155,12 @@ def test_the_lag_probe_reads_end_and_committed_offsets_from_the_broker(
 ) -> None:
     topic = f"lm-test-lag-{time.monotonic_ns()}"
     group = f"{topic}-group"
-    ensure_topics(kafka_bootstrap, [topic], partitions=2)
+    ensure_topics(KafkaConnection(kafka_bootstrap), [topic], partitions=2)
     producer = KafkaProducer(bootstrap_servers=kafka_bootstrap.split(","))
     consumer = KafkaConsumer(
         bootstrap_servers=kafka_bootstrap.split(","), group_id=group, enable_auto_commit=False
     )
-    probe = LagProbe(kafka_bootstrap, group)
+    probe = LagProbe(KafkaConnection(kafka_bootstrap), group)
     try:
         for n in range(8):
             producer.send(topic, value=b"x", partition=0 if n < 5 else 1)
@@ -173,7 +174,7 @@ def test_the_lag_probe_reads_end_and_committed_offsets_from_the_broker(
         probe.close()
         consumer.close()
         producer.close()
-        delete_topics(kafka_bootstrap, [topic])
+        delete_topics(KafkaConnection(kafka_bootstrap), [topic])
 
 
 def test_promtool_accepts_the_configuration_and_every_rule_passes_its_unit_tests() -> None:

@@ -23,6 +23,7 @@ from stream.cli.alerts import follow_batches
 from stream.devtools.processes import free_port
 from stream.devtools.simulation.generator import simulate
 from stream.settings import Settings
+from stream.topology.connection import KafkaConnection
 from stream.topology.kafka_admin import group_lag
 from tests.integration.conftest import (
     LISTINGS_VALID,
@@ -43,7 +44,7 @@ def lag_or_unknown(settings: Settings, topics: list[str]) -> int | None:
     """The group's lag; None while the broker cannot say (its coordinator is moving
     or loading, as right after a broker restart)."""
     try:
-        return group_lag(settings.bootstrap, settings.app_id, topics)
+        return group_lag(KafkaConnection.from_settings(settings), settings.app_id, topics)
     except KafkaError:
         return None
 
@@ -68,7 +69,10 @@ def published(monitor: RunningMonitor) -> list[dict[str, Any]]:
     alerts: list[dict[str, Any]] = []
     settings = monitor.settings
     for batch in follow_batches(
-        settings.bootstrap, settings.alerts_topic, from_beginning=True, idle_timeout=3
+        KafkaConnection.from_settings(settings),
+        settings.alerts_topic,
+        from_beginning=True,
+        idle_timeout=3,
     ):
         alerts.extend(orjson.loads(raw) for raw in batch)
     return alerts

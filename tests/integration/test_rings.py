@@ -22,6 +22,7 @@ from stream.cli import app
 from stream.devtools.processes import free_port
 from stream.devtools.simulation.generator import simulate
 from stream.rings.book import ring_id_of
+from stream.topology.connection import KafkaConnection
 from stream.topology.kafka_admin import group_lag
 from stream.topology.rings import ring_topic_names
 from tests.integration.conftest import RunningMonitor, send_events, wait_for_members
@@ -212,7 +213,7 @@ def settle(monitor: RunningMonitor, timeout: float = 180.0) -> None:
     while quiet < 2:
         assert monitor.process.poll() is None, f"worker died:\n{monitor.log_tail()}"
         assert time.monotonic() < deadline, f"not settled:\n{monitor.log_tail()}"
-        lag = group_lag(settings.bootstrap, settings.app_id, topics)
+        lag = group_lag(KafkaConnection.from_settings(settings), settings.app_id, topics)
         quiet = quiet + 1 if lag == 0 else 0
         time.sleep(1.5)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from stream.topology.connection import KafkaConnection
 from stream.topology.kafka_admin import group_members
 from tests.integration.conftest import LISTINGS_VALID, ORDERS_VALID, RunningMonitor
 
@@ -102,7 +103,7 @@ def test_restart_mid_history_loses_no_statistics(
         first.process.send_signal(signal.SIGKILL)
         first.process.wait()
 
-    _, stale = group_members(first.settings.bootstrap, first.settings.app_id)
+    _, stale = group_members(KafkaConnection.from_settings(first.settings), first.settings.app_id)
     second = start_monitor(first.settings)
     # the time to join and restore is not the time to judge: wait for it apart
     second.wait_ready(frozenset(stale))

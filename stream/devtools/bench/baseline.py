@@ -83,10 +83,18 @@ def main() -> None:
     """Run the baseline app as a worker with settings from the environment."""
     from faust import Worker
 
-    from stream.topology.kafka_admin import ensure_topics, monitor_topics
+    from stream.topology.connection import KafkaConnection
+    from stream.topology.kafka_admin import ensure_topics, monitor_topics, resolve_replication
 
     settings = Settings()  # invalid settings: pydantic names the variable
-    ensure_topics(settings.bootstrap, monitor_topics(settings), settings.topic_partitions)
+    kafka = KafkaConnection.from_settings(settings)
+    settings = resolve_replication(settings, kafka)
+    ensure_topics(
+        kafka,
+        monitor_topics(settings),
+        settings.topic_partitions,
+        replication=settings.replication_factor,
+    )
     app = create_baseline_app(settings)
     tune_gc()  # like the monitor's worker, so both run under the same collector settings
     Worker(app, loglevel=settings.log_level.upper()).execute_from_commandline()

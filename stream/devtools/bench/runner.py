@@ -66,6 +66,7 @@ from stream.devtools.bench.baseline import DECODED_METRIC
 from stream.devtools.pacing import Pacer
 from stream.devtools.processes import free_port, spawn, stop
 from stream.settings import Settings
+from stream.topology.connection import KafkaConnection
 from stream.topology.kafka_admin import (
     admin_client,
     delete_topics,
@@ -562,7 +563,9 @@ def wait_stable(worker: Worker, timeout: float = 120.0) -> float:
     deadline = worker.started + timeout
     while time.monotonic() < deadline:
         worker.check_alive()
-        state, members = group_members(worker.settings.bootstrap, worker.settings.app_id)
+        state, members = group_members(
+            KafkaConnection.from_settings(worker.settings), worker.settings.app_id
+        )
         if state == "Stable" and members:
             return time.monotonic() - worker.started
         time.sleep(0.2)
@@ -588,13 +591,13 @@ def _progress(console: Console) -> Progress:
 
 
 def preload(
-    bootstrap: str,
+    kafka: KafkaConnection,
     topics: Mapping[str, str],
     events: Sequence[BenchEvent],
     progress: Progress,
 ) -> None:
     """Send ``events`` to their topics and wait until every one is acknowledged."""
-    producer = new_producer(bootstrap)
+    producer = new_producer(kafka)
     failures: list[Exception] = []
     task = progress.add_task("pre-loading the events", total=len(events))
     try:
@@ -641,7 +644,9 @@ def run_throughput(
                 if count >= total:
                     break
             if ready is None:
-                state, members = group_members(settings.bootstrap, settings.app_id)
+                state, members = group_members(
+                    KafkaConnection.from_settings(settings), settings.app_id
+                )
                 if state == "Stable" and members:
                     ready = time.monotonic() - worker.started
                     progress.update(task, description=f"{label}: consuming")
@@ -663,7 +668,7 @@ def run_throughput(
 
 
 def read_records(
-    bootstrap: str, topic: str, settle: float = 1.0, timeout: float = 60.0
+    kafka: KafkaConnection, topic: str, settle: float = 1.0, timeout: float = 60.0
 ) -> list[tuple[bytes, int]]:
     """Every record of ``topic`` as ``(value, timestamp ms)``, read to its current end.
 
@@ -672,7 +677,7 @@ def read_records(
     """
     time.sleep(settle)
     consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap.split(","),
+        **kafka.kafka_python_options(),
         client_id="listing-monitor-bench",
         group_id=None,
         enable_auto_commit=False,
@@ -715,7 +720,7 @@ def run_latency(
         status = progress.add_task("latency: starting the worker", total=None)
         wait_stable(worker)
         progress.update(status, description="latency: worker ready", total=1, completed=1)
-        producer = new_producer(settings.bootstrap)
+        producer = new_producer(KafkaConnection.from_settings(settings))
         failures: list[Exception] = []
         task = progress.add_task(f"latency: offering {options.rate:g} events/s", total=len(events))
         pacer = Pacer(options.rate)
@@ -757,10 +762,10 @@ def run_latency(
                     f"see {worker.log_path}:\n{worker.tail()}"
                 )
             time.sleep(POLL_INTERVAL)
-        records = read_records(settings.bootstrap, settings.alerts_topic)
+        records = read_records(KafkaConnection.from_settings(settings), settings.alerts_topic)
     finally:
         peak = worker.stop()
-    appended = appended_times(settings.bootstrap, topics.values())
+    appended = appended_times(KafkaConnection.from_settings(settings), topics.values())
     match = match_latencies(sent_ms, records, appended)
     values = match.latencies_ms
     seconds = last - first
@@ -790,14 +795,14 @@ def _rounded_percentile(values: Sequence[float], q: float) -> float | None:
     return round(percentile(values, q), 1) if values else None
 
 
-def appended_times(bootstrap: str, topics: Iterable[str]) -> dict[str, int]:
+def appended_times(kafka: KafkaConnection, topics: Iterable[str]) -> dict[str, int]:
     """The broker's append time (ms) of every input event, by ``event_id``.
 
     Meaningful only for topics created with ``message.timestamp.type=LogAppendTime``.
     """
     appended: dict[str, int] = {}
     for topic in topics:
-        for value, timestamp in read_records(bootstrap, topic, settle=0.0):
+        for value, timestamp in read_records(kafka, topic, settle=0.0):
             with contextlib.suppress(orjson.JSONDecodeError):
                 event = orjson.loads(value)
                 if isinstance(event, dict) and isinstance(event.get("event_id"), str):
@@ -805,24 +810,24 @@ def appended_times(bootstrap: str, topics: Iterable[str]) -> dict[str, int]:
     return appended
 
 
-def _delete_bench_topics(bootstrap: str, prefix: str) -> None:
-    client = admin_client(bootstrap)
+def _delete_bench_topics(kafka: KafkaConnection, prefix: str) -> None:
+    client = admin_client(kafka)
     try:
         doomed = [name for name in client.list_topics() if name.startswith(prefix)]
     finally:
         client.close()
-    delete_topics(bootstrap, doomed)
+    delete_topics(kafka, doomed)
 
 
 @contextlib.contextmanager
-def _cleanup(bootstrap: str, prefix: str, workdir: Path, keep_logs: bool) -> Iterator[None]:
+def _cleanup(kafka: KafkaConnection, prefix: str, workdir: Path, keep_logs: bool) -> Iterator[None]:
     succeeded = False
     try:
         yield
         succeeded = True
     finally:
         with contextlib.suppress(Exception):  # best effort; the result matters more
-            _delete_bench_topics(bootstrap, prefix)
+            _delete_bench_topics(kafka, prefix)
         if succeeded and not keep_logs:
             shutil.rmtree(workdir, ignore_errors=True)
             with contextlib.suppress(OSError):  # <home>/bench, when no other run is there
@@ -854,8 +859,9 @@ def run_bench(
     prefix = f"lm-bench-{run}-"
     workdir = settings.home / "bench" / run
     base = settings.model_copy(update={"home": workdir / "home"})
-    bootstrap = settings.bootstrap
-    with _cleanup(bootstrap, prefix, workdir, options.keep_logs):
+    kafka = KafkaConnection.from_settings(settings)
+    replication = settings.replication_factor
+    with _cleanup(kafka, prefix, workdir, options.keep_logs):
         on_message(f"topics and consumer groups: {prefix}*")
         if options.keep_logs:
             on_message(f"worker logs: {workdir}")
@@ -865,12 +871,12 @@ def run_bench(
             "listings_topic": f"{prefix}tp-listings",
             "orders_topic": f"{prefix}tp-orders",
         }
-        ensure_topics(bootstrap, shared.values(), settings.topic_partitions)
+        ensure_topics(kafka, shared.values(), settings.topic_partitions, replication=replication)
         topics = {"listings": shared["listings_topic"], "orders": shared["orders_topic"]}
         timeout = max(120.0, options.events / 200.0)
         runs: dict[str, list[ThroughputResult]] = {"bare": [], "full": []}
         with _progress(console) as progress:
-            preload(bootstrap, topics, events, progress)
+            preload(kafka, topics, events, progress)
             for turn in range(1, options.repeat + 1):
                 suffix = "" if turn == 1 else str(turn)  # each run its own consumer group
                 of = f" ({turn}/{options.repeat})" if options.repeat > 1 else ""
@@ -901,12 +907,18 @@ def run_bench(
         latency_settings = topic_settings(base, f"{prefix}lat")
         # the broker stamps input records with their append time: see the module docstring
         ensure_topics(
-            bootstrap,
+            kafka,
             (latency_settings.listings_topic, latency_settings.orders_topic),
             settings.topic_partitions,
             config={"message.timestamp.type": "LogAppendTime"},
+            replication=replication,
         )
-        ensure_topics(bootstrap, setting_topics(latency_settings), settings.topic_partitions)
+        ensure_topics(
+            kafka,
+            setting_topics(latency_settings),
+            settings.topic_partitions,
+            replication=replication,
+        )
         with _progress(console) as progress:
             latency = run_latency(latency_settings, latency_events, options, workdir, progress)
     return BenchResult(

@@ -29,6 +29,7 @@ from stream.devtools.bench.runner import (
     topic_settings,
 )
 from stream.settings import Settings
+from stream.topology.connection import KafkaConnection
 
 STATUS = """Name:\tpython
 Umask:\t0022
@@ -207,7 +208,12 @@ def test_ring_traffic_is_reported_per_input_event() -> None:
 
 
 def test_baseline_app_has_one_decoding_agent_over_both_topics(tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path, app_id="lm-bench-unit", kafka_bootstrap="127.0.0.1:1")
+    settings = Settings(
+        home=tmp_path,
+        app_id="lm-bench-unit",
+        kafka_bootstrap="127.0.0.1:1",
+        topic_replication_factor=1,
+    )
     baseline = create_baseline_app(settings)
     assert list(baseline.agents) == ["decode-events"]
     topics = baseline.agents["decode-events"].channel.topics
@@ -245,9 +251,9 @@ def test_first_error_of_a_worker_log() -> None:
 def test_work_files_are_removed_after_success_unless_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep_logs: bool
 ) -> None:
-    monkeypatch.setattr(bench, "_delete_bench_topics", lambda bootstrap, prefix: None)
+    monkeypatch.setattr(bench, "_delete_bench_topics", lambda kafka, prefix: None)
     workdir = tmp_path / "bench" / "run1"
-    with bench._cleanup("127.0.0.1:1", "lm-bench-run1-", workdir, keep_logs):
+    with bench._cleanup(KafkaConnection("127.0.0.1:1"), "lm-bench-run1-", workdir, keep_logs):
         workdir.mkdir(parents=True)
         (workdir / "latency-worker.log").write_text("log")
     assert (workdir / "latency-worker.log").exists() is keep_logs
@@ -256,11 +262,13 @@ def test_work_files_are_removed_after_success_unless_kept(
 def test_work_files_are_kept_after_a_failure(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bench, "_delete_bench_topics", lambda bootstrap, prefix: None)
+    monkeypatch.setattr(bench, "_delete_bench_topics", lambda kafka, prefix: None)
     workdir = tmp_path / "bench" / "run1"
 
     def failing_run() -> None:
-        with bench._cleanup("127.0.0.1:1", "lm-bench-run1-", workdir, keep_logs=False):
+        with bench._cleanup(
+            KafkaConnection("127.0.0.1:1"), "lm-bench-run1-", workdir, keep_logs=False
+        ):
             workdir.mkdir(parents=True)
             (workdir / "latency-worker.log").write_text("log")
             raise bench.BenchError("the worker died")

@@ -11,6 +11,7 @@ from typing import Any, cast
 
 import faust
 import pytest
+from pydantic import SecretStr
 
 from stream.devtools.bench.baseline import create_baseline_app
 from stream.rules import load_rules
@@ -21,7 +22,12 @@ from stream.topology.faust_patches import check_private_api
 
 def test_topology_is_declared(tmp_path: Path) -> None:
     monitor = create_app(
-        Settings(home=tmp_path, kafka_bootstrap="h1:9092,h2:9092", topic_partitions=4)
+        Settings(
+            home=tmp_path,
+            kafka_bootstrap="h1:9092,h2:9092",
+            topic_partitions=4,
+            topic_replication_factor=3,
+        )
     )
     app = monitor.app
     names = [agent.name.rsplit(".", 1)[-1] for agent in app.agents.values()]
@@ -35,6 +41,10 @@ def test_topology_is_declared(tmp_path: Path) -> None:
     table = app.tables["seller-state"]
     assert table.use_partitioner
     assert table.changelog_topic.get_topic_name() == "listing-monitor-seller-state-changelog"
+    # a table's changelog takes the app's replication factor when it names none
+    assert {t.changelog_topic.replicas for t in app.tables.values()} == {None}
+    assert cast(Any, app.conf).topic_replication_factor == 3
+    assert cast(Any, app.conf).producer_acks == -1  # every in-sync replica
     assert cast(Any, app.conf).processing_guarantee.value == "at_least_once"
     assert monitor.rules.version
 
@@ -50,6 +60,32 @@ def test_rings_can_be_switched_off_in_the_rules(tmp_path: Path) -> None:
     assert names == ["judge-events"]
     assert not set(RING_BOOK_TABLES) & set(monitor.app.tables)
     assert monitor.rings is None
+
+
+def test_a_remote_cluster_needs_its_replication_factor_resolved_first(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, kafka_bootstrap="h1:9092")
+    assert settings.replication_factor == -1  # the broker's default
+    with pytest.raises(ValueError, match="resolve_replication"):
+        create_app(settings)
+
+
+def test_sasl_over_tls_reaches_faust_as_its_broker_credentials(tmp_path: Path) -> None:
+    settings = Settings(
+        home=tmp_path,
+        kafka_bootstrap="h1:9093",
+        topic_replication_factor=3,
+        kafka_security_protocol="SASL_SSL",
+        kafka_sasl_mechanism="SCRAM-SHA-512",
+        kafka_username="monitor",
+        kafka_password=SecretStr("not-in-any-repr"),
+    )
+    conf = cast(Any, create_app(settings).app.conf)
+    credentials = conf.broker_credentials
+    assert isinstance(credentials, faust.auth.SASLCredentials)
+    assert credentials.protocol.value == "SASL_SSL"
+    assert credentials.mechanism.value == "SCRAM-SHA-512"
+    assert (credentials.username, credentials.password) == ("monitor", "not-in-any-repr")
+    assert "not-in-any-repr" not in repr(credentials)
 
 
 def test_broker_urls() -> None:
