@@ -1,4 +1,5 @@
-"""``listing-monitor kafka ...``: run the local single-node Apache Kafka broker."""
+"""``listing-monitor kafka ...``: run the local single-node Apache Kafka broker, and
+print the ACLs a production cluster must grant."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import Annotated
 
 import typer
 
-from stream.cli._common import console, fail, load_settings
+from stream.cli._common import console, fail, load_settings, printable
 from stream.devtools.local_kafka import LocalKafka, LocalKafkaError
+from stream.topology.acls import all_grants, cli_grants, kafka_acls_command, worker_grants
 
 kafka_app = typer.Typer(
     help=(
@@ -148,3 +150,34 @@ def _follow(path: Path) -> None:
                 pending = b""
     finally:
         handle.close()
+
+
+@kafka_app.command()
+def acls(
+    principal: Annotated[
+        str, typer.Option(help="The Kafka principal to grant to, e.g. User:listing-monitor.")
+    ] = "User:listing-monitor",
+    who: Annotated[
+        str,
+        typer.Option(help="Whose grants: `worker`, `cli` or `all`."),
+    ] = "all",
+) -> None:
+    """Print the kafka-acls.sh commands that grant the least the monitor needs.
+
+    For the current settings (topic names, app id, bootstrap). Optional grants
+    are printed commented out, with when they are needed.
+    """
+    settings = load_settings()
+    choices = {"worker": worker_grants, "cli": cli_grants, "all": all_grants}
+    if who not in choices:
+        fail(f"--who must be one of {', '.join(choices)}, not {printable(who)}")
+    lines = [
+        "# run as a Kafka admin; add --command-config FILE (the admin's client properties) "
+        "when the cluster needs authentication"
+    ]
+    for grant in choices[who](settings):
+        command = kafka_acls_command(grant, principal, settings.bootstrap)
+        lines.append(f"# {grant.user_of}: {grant.why}")
+        lines.append(f"# optional: {command}" if grant.optional else command)
+    for line in lines:  # names come from the settings: printed as they are, no markup
+        console.print(line, markup=False, highlight=False, soft_wrap=True)

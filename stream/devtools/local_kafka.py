@@ -239,8 +239,11 @@ class LocalKafka:
         deploy_dir: Directory with ``pom.xml``, ``server.properties`` and
             ``log4j2.properties``. Defaults to the repository's ``deploy/kafka``.
         extra_properties: Broker properties added to (or replacing those of) the
-            template, for example another listener with TLS and SASL, or an
-            authorizer. Used by the tests; the CLI's broker has none.
+            template, for example another listener with TLS and SASL, an
+            authorizer, or the roles of a broker-only node. Used by the tests; the
+            CLI's broker has none.
+        cluster_id: Format the storage with this cluster id instead of a new one
+            (a second node joining another broker's cluster).
 
     Raises:
         LocalKafkaError: ``deploy_dir`` or one of its files is missing or invalid.
@@ -251,9 +254,11 @@ class LocalKafka:
         settings: Settings,
         deploy_dir: Path | None = None,
         extra_properties: Mapping[str, str] | None = None,
+        cluster_id: str | None = None,
     ) -> None:
         self.settings = settings
         self.extra_properties = dict(extra_properties or {})
+        self._cluster_id = cluster_id
         self.deploy_dir = (deploy_dir or DEFAULT_DEPLOY_DIR).resolve()
         if not self.deploy_dir.is_dir():
             raise LocalKafkaError(
@@ -280,6 +285,18 @@ class LocalKafka:
     def bootstrap(self) -> str:
         """Bootstrap address of the local broker (``127.0.0.1:<kafka_port>``)."""
         return self.settings.local_bootstrap
+
+    @property
+    def cluster_id(self) -> str | None:
+        """The cluster id its storage was formatted with (None before the first start)."""
+        meta = self.data_dir / "meta.properties"
+        if not meta.is_file():
+            return None
+        for line in meta.read_text(encoding="utf-8").splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "cluster.id":
+                return value.strip()
+        return None
 
     @property
     def log_path(self) -> Path:
@@ -430,6 +447,16 @@ class LocalKafka:
             return
         with contextlib.suppress(ChildProcessError, OSError):
             os.waitpid(pid, os.WNOHANG)
+
+    def _child_runs(self, pid: int) -> bool:
+        """Whether ``pid`` is the broker this object started and it has not exited.
+
+        Its ``/proc`` command line can briefly be another while the ``java``
+        launcher executes itself again: seen as a start that waited forever for
+        the exit code of a broker that was running.
+        """
+        own = self._process is not None and self._process.pid == pid
+        return own and self._process is not None and self._process.poll() is None
 
     def _is_our_broker(self, pid: int) -> bool:
         """Whether ``pid`` is alive and is this installation's ``kafka.Kafka`` process."""
@@ -646,7 +673,7 @@ class LocalKafka:
         """Format the KRaft storage once (when ``data/meta.properties`` is absent)."""
         if (self.data_dir / "meta.properties").is_file():
             return
-        cluster_id = _random_cluster_id()
+        cluster_id = self._cluster_id or _random_cluster_id()
         on_message(f"Formatting KRaft storage in {self.data_dir} (cluster id {cluster_id})")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         command = self._java_command(
@@ -701,7 +728,7 @@ class LocalKafka:
         deadline = time.monotonic() + timeout
         while True:
             self._reap(pid)
-            if not self._is_our_broker(pid):
+            if not self._is_our_broker(pid) and not self._child_runs(pid):
                 self.pid_path.unlink(missing_ok=True)
                 code = ""
                 if self._process is not None and self._process.pid == pid:

@@ -141,9 +141,7 @@ def kafka_acls_command(grant: AclGrant, principal: str, bootstrap: str) -> str:
     target = {"topic": f"--topic {grant.name}", "group": f"--group {grant.name}"}.get(
         grant.resource, "--cluster"
     )
-    operations = " ".join(
-        f"--operation {op.title().replace('_', '')}" for op in grant.operations
-    )
+    operations = " ".join(f"--operation {op.title().replace('_', '')}" for op in grant.operations)
     pattern = " --resource-pattern-type prefixed" if grant.pattern == "prefixed" else ""
     return (
         f"kafka-acls.sh --bootstrap-server {bootstrap} --add --allow-principal {principal} "

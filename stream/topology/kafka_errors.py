@@ -144,8 +144,11 @@ def _explain_connection_failure(cause: BaseException, kafka: KafkaConnection) ->
 
 
 def _one_line(error: BaseException) -> str:
+    name = type(error).__name__
     text = " ".join(str(error).split())
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+    if text.startswith(name):  # kafka-python's errors name themselves
+        return text
+    return f"{name}: {text}" if text else name
 
 
 def probe_transport(kafka: KafkaConnection, timeout: float = 5.0) -> str | None:

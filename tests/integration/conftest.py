@@ -149,6 +149,20 @@ class RunningMonitor:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
+def fresh_settings(prefix: str, directory: Path, **overrides: Any) -> Settings:
+    """Settings with an app id and topic names no other test uses: ``<prefix>-<random>-*``."""
+    suffix = uuid.uuid4().hex[:10]
+    return Settings(
+        home=directory / f"home-{suffix}",
+        app_id=f"{prefix}-{suffix}",
+        listings_topic=f"{prefix}-{suffix}-listings",
+        orders_topic=f"{prefix}-{suffix}-orders",
+        alerts_topic=f"{prefix}-{suffix}-high-risk",
+        dead_letter_topic=f"{prefix}-{suffix}-dead-letter",
+        **overrides,
+    )
+
+
 @pytest.fixture
 def start_monitor(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Callable[..., RunningMonitor]]:
     """Factory: start a worker on fresh, uniquely named topics; cleaned up after the test."""
@@ -156,29 +170,19 @@ def start_monitor(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Callable[...
 
     def start(settings: Settings | None = None, **overrides: Any) -> RunningMonitor:
         """Start a worker: on fresh topics, or with ``settings`` of an earlier one (a restart)."""
-        suffix = uuid.uuid4().hex[:10]
         bootstrap = overrides.pop("kafka_bootstrap", kafka_bootstrap)  # a test's own broker
-        settings = settings or Settings(
-            kafka_bootstrap=bootstrap,
-            home=tmp_path / f"home-{suffix}",
-            app_id=f"lm-test-{suffix}",
-            listings_topic=f"lm-test-{suffix}-listings",
-            orders_topic=f"lm-test-{suffix}-orders",
-            alerts_topic=f"lm-test-{suffix}-high-risk",
-            dead_letter_topic=f"lm-test-{suffix}-dead-letter",
-            web_port=free_port(),
-            **overrides,
+        settings = settings or fresh_settings(
+            "lm-test", tmp_path, kafka_bootstrap=bootstrap, web_port=free_port(), **overrides
         )
         ensure_topics(
             KafkaConnection.from_settings(settings),
             monitor_topics(settings),
             settings.topic_partitions,
         )
-        process, log = spawn(settings, tmp_path / f"worker-{suffix}.log")
+        log_path = tmp_path / f"worker-{uuid.uuid4().hex[:10]}.log"  # a restart: its own log
+        process, log = spawn(settings, log_path)
         producer = KafkaProducer(bootstrap_servers=kafka_bootstrap.split(","), acks="all")
-        monitor = RunningMonitor(
-            settings, process, tmp_path / f"worker-{suffix}.log", log, producer
-        )
+        monitor = RunningMonitor(settings, process, log_path, log, producer)
         started.append(monitor)
         return monitor
 

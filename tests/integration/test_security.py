@@ -28,6 +28,7 @@ from stream.topology.acls import cli_grants, worker_grants
 from stream.topology.connection import KafkaConnection
 from stream.topology.kafka_admin import ensure_topics, monitor_topics
 from tests.fixtures import example
+from tests.integration.conftest import fresh_settings
 from tests.integration.secure_kafka import (
     Certificates,
     add_scram_user,
@@ -80,15 +81,7 @@ def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureBroker]:
         extra_properties=secure_properties(certificates, port, secure_port, controller),
     )
     broker.start()
-    suffix = uuid.uuid4().hex[:8]
-    topics = Settings(
-        home=base / "home",
-        app_id=f"lm-sec-{suffix}",
-        listings_topic=f"lm-sec-{suffix}-listings",
-        orders_topic=f"lm-sec-{suffix}-orders",
-        alerts_topic=f"lm-sec-{suffix}-high-risk",
-        dead_letter_topic=f"lm-sec-{suffix}-dead-letter",
-    )
+    topics = fresh_settings("lm-sec", base)
     admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
     try:
         for user, password in PASSWORDS.items():

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from stream.settings import Settings, settings_env
 
@@ -53,3 +54,67 @@ def test_settings_env_round_trips(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     for name, value in settings_env(original).items():
         monkeypatch.setenv(name, value)
     assert Settings() == original
+
+
+SASL: dict[str, Any] = {
+    "kafka_security_protocol": "SASL_SSL",
+    "kafka_sasl_mechanism": "SCRAM-SHA-512",
+    "kafka_username": "monitor",
+}
+
+
+def test_incomplete_security_settings_list_every_problem_without_the_password() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(
+            kafka_security_protocol="SASL_SSL",
+            kafka_ssl_certfile=Path("/nonexistent/cert.pem"),
+        )
+    message = str(caught.value.errors()[0]["msg"])
+    for expected in (
+        "LISTING_MONITOR_KAFKA_SASL_MECHANISM",
+        "LISTING_MONITOR_KAFKA_USERNAME",
+        "LISTING_MONITOR_KAFKA_PASSWORD or LISTING_MONITOR_KAFKA_PASSWORD_FILE",
+        "LISTING_MONITOR_KAFKA_SSL_CERTFILE /nonexistent/cert.pem is not a file",
+        "needs both LISTING_MONITOR_KAFKA_SSL_CERTFILE and LISTING_MONITOR_KAFKA_SSL_KEYFILE",
+    ):
+        assert expected in message
+
+
+def test_the_password_comes_from_one_place(tmp_path: Path) -> None:
+    secret = tmp_path / "password"
+    secret.write_text("from-the-file\n")
+    assert Settings(**SASL, kafka_password_file=secret).sasl_password is not None
+    with pytest.raises(ValidationError, match="not both"):
+        Settings(**SASL, kafka_password=SecretStr("p"), kafka_password_file=secret)
+    empty = tmp_path / "empty"
+    empty.write_text("\n")
+    with pytest.raises(ValidationError, match="is empty"):
+        Settings(**SASL, kafka_password_file=empty)
+    with pytest.raises(ValidationError, match="cannot be read"):
+        Settings(**SASL, kafka_password_file=tmp_path / "missing")
+
+
+def test_tls_files_need_a_tls_protocol(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("x")
+    with pytest.raises(ValidationError, match="use SSL or SASL_SSL"):
+        Settings(kafka_ssl_cafile=ca)
+    assert Settings(kafka_security_protocol="SSL", kafka_ssl_cafile=ca).kafka_ssl_cafile == ca
+
+
+def test_the_password_is_hidden_in_dumps_but_reaches_a_child_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LISTING_MONITOR_KAFKA_PASSWORD", "s3cret-value")
+    settings = Settings(**SASL)
+    assert "s3cret-value" not in repr(settings)
+    assert "s3cret-value" not in str(settings.model_dump())
+    assert settings_env(settings)["LISTING_MONITOR_KAFKA_PASSWORD"] == "s3cret-value"
+
+
+def test_replication_defaults_to_one_locally_and_to_the_brokers_default_elsewhere() -> None:
+    assert Settings(kafka_bootstrap=None).replication_factor == 1
+    assert Settings(kafka_bootstrap="k:9092").replication_factor == -1
+    assert Settings(kafka_bootstrap="k:9092", topic_replication_factor=3).replication_factor == 3
+    with pytest.raises(ValidationError, match="-1"):
+        Settings(topic_replication_factor=0)
