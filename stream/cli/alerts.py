@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from stream.cli._common import console, fail, load_settings, printable, talking_to
 from stream.topology.connection import KafkaConnection
+from stream.topology.kafka_admin import check_topic_access
 
 alerts_app = typer.Typer(help="Read the alerts the monitor publishes.", no_args_is_help=True)
 
@@ -43,6 +44,7 @@ def follow_batches(
 
     Raises:
         LookupError: when the topic does not appear within ``wait_for_topic``.
+        kafka.errors.TopicAuthorizationFailedError: the user may not describe the topic.
     """
     consumer = KafkaConsumer(
         **kafka.kafka_python_options(),
@@ -53,6 +55,8 @@ def follow_batches(
     try:
         deadline = time.monotonic() + wait_for_topic
         partitions = consumer.partitions_for_topic(topic)
+        if not partitions:  # missing (wait for it), or denied (say so now)
+            check_topic_access(kafka, topic)
         while not partitions:
             if time.monotonic() > deadline:
                 raise LookupError(f"topic {topic!r} does not exist on {kafka.bootstrap}")

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from stream.cli._common import console, fail, load_settings, talking_to
-from stream.rules import RulesConfigError
+from stream.rules import RulesConfigError, load_rules
 from stream.settings import Settings
 from stream.topology.connection import KafkaConnection
 from stream.topology.kafka_admin import (
@@ -24,14 +24,14 @@ def run_worker(settings: Settings) -> None:
     from stream.topology.app import create_app, tune_gc  # heavy imports: only when a worker runs
     from stream.topology.shutdown import BoundedWorker
 
-    kafka = KafkaConnection.from_settings(settings)
-    with talking_to(kafka):  # what the worker cannot do is said now, in one sentence
-        settings = resolve_replication(settings, kafka)
-    try:
-        monitor = create_app(settings)
+    try:  # before anything talks to Kafka
+        rules = load_rules(settings.rules_file)
     except RulesConfigError as exc:
         fail(f"refusing to start with an invalid rules file:\n{exc}")
-    with talking_to(kafka):
+    kafka = KafkaConnection.from_settings(settings)
+    with talking_to(kafka):  # what the worker cannot do is said now, in one sentence
+        settings = resolve_replication(settings, kafka)  # Faust takes no -1
+        monitor = create_app(settings, rules=rules)
         created = ensure_topics(
             kafka,
             monitor_topics(settings),

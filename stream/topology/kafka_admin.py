@@ -14,6 +14,7 @@ from kafka.errors import (
     NodeNotReadyError,
     RetriableError,
     TopicAlreadyExistsError,
+    TopicAuthorizationFailedError,
 )
 
 from stream.settings import Settings
@@ -69,7 +70,7 @@ def ensure_topics(
     partitions: int = 1,
     config: Mapping[str, str] | None = None,
     *,
-    replication: int = 1,
+    replication: int = -1,
 ) -> list[str]:
     """Create the topics that do not exist yet; return the names created.
 
@@ -78,8 +79,8 @@ def ensure_topics(
         names: Topic names.
         partitions: Partitions of each topic created.
         config: Topic configuration of each topic created (existing topics keep theirs).
-        replication: Replicas of each topic created; -1: the broker's
-            ``default.replication.factor``.
+        replication: Replicas of each topic created; -1 (the default): the broker's
+            ``default.replication.factor``, 1 on the local development broker.
 
     Raises:
         kafka.errors.KafkaError: when the broker cannot be reached or refuses.
@@ -215,6 +216,24 @@ def resolve_replication(settings: Settings, kafka: KafkaConnection) -> Settings:
         return settings
     replicas = broker_default_replication(kafka)
     return settings.model_copy(update={"topic_replication_factor": replicas})
+
+
+def check_topic_access(kafka: KafkaConnection, topic: str) -> None:
+    """Ask the broker to describe ``topic``: the way to tell a denied topic from a
+    missing one (a consumer sees neither).
+
+    Raises:
+        kafka.errors.TopicAuthorizationFailedError: the user may not describe it
+            (Kafka says so for missing topics too, not to reveal which exist).
+        kafka.errors.KafkaError: the broker did not answer.
+    """
+    client = admin_client(kafka)
+    try:
+        described = client.describe_topics([topic])
+    finally:
+        client.close()
+    if any(t.get("error_code") == TopicAuthorizationFailedError.errno for t in described):
+        raise TopicAuthorizationFailedError(topic)
 
 
 def check_group_access(kafka: KafkaConnection, group_id: str) -> None:

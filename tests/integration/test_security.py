@@ -207,6 +207,14 @@ def test_a_missing_acl_is_named_in_one_sentence(secure: SecureBroker) -> None:
     assert PASSWORDS["nobody"] not in result.stdout + result.stderr
 
 
+def test_a_topic_the_user_may_not_see_is_named_at_once(secure: SecureBroker) -> None:
+    started = time.monotonic()
+    result = cli(secure.settings("nobody"), "alerts", "tail", "--max", "1")
+    sentence = one_sentence(result)
+    assert f"denies user 'nobody' access to topic {secure.topics.alerts_topic}" in sentence
+    assert time.monotonic() - started < 30  # not the minute it waits for a missing topic
+
+
 def test_the_password_is_in_no_help_and_no_settings_error(secure: SecureBroker) -> None:
     settings = secure.settings("analyst")
     for arguments in (("--help",), ("produce", "--help"), ("worker", "--help")):

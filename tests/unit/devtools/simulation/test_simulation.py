@@ -614,7 +614,10 @@ def test_cli_streams_in_arrival_order(tmp_path: Path, monkeypatch: pytest.Monkey
     producer = _FakeProducer()
     # stream.cli re-exports the command under the module's name: patch the module itself.
     module = importlib.import_module("stream.cli.simulate")
-    monkeypatch.setattr(module, "new_producer", lambda bootstrap: producer)
+    monkeypatch.setattr(module, "new_producer", lambda kafka: producer)
+    # no broker: the CLI's check that one answers is skipped too
+    common = importlib.import_module("stream.cli._common")
+    monkeypatch.setattr(common, "probe_transport", lambda kafka: None)
     labels = tmp_path / "labels.json"
     args = ["simulate", "--sellers", "8", "--days", "0.5", "--seed", "2", "--rate", "1000000"]
     result = runner.invoke(app, [*args, "--labels", str(labels)], env={"COLUMNS": "200"})
