@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import socket
 import ssl
+from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -31,11 +32,12 @@ ACLS_HINT = "grant the ACLs `listing-monitor kafka acls` lists (README: Least pr
 
 
 class KafkaClientFailures(logging.Handler):
-    """Keeps the exceptions kafka-python's warning and error records carry."""
+    """Keeps the last exceptions kafka-python's warning and error records carry
+    (the last few only: `alerts tail` may follow a flapping broker for days)."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: int = 20) -> None:
         super().__init__(logging.WARNING)
-        self.exceptions: list[BaseException] = []
+        self.exceptions: deque[BaseException] = deque(maxlen=keep)
 
     def emit(self, record: logging.LogRecord) -> None:
         args = record.args if isinstance(record.args, tuple) else ()

@@ -43,7 +43,15 @@ def test_the_collector_is_removed_afterwards() -> None:
     with kafka_failures() as seen:
         pass
     logging.getLogger("kafka.net.connection").error("later: %s", KafkaConnectionError("x"))
-    assert seen.exceptions == []
+    assert list(seen.exceptions) == []
+
+
+def test_only_the_last_failures_are_kept() -> None:
+    with kafka_failures() as seen:
+        for number in range(100):
+            logging.getLogger("kafka.net.manager").error("failed: %s", KafkaConnectionError(number))
+    assert [str(e) for e in seen.exceptions][-1].endswith("99")
+    assert len(seen.exceptions) == 20
 
 
 def test_an_untrusted_certificate_names_the_ca_setting() -> None:
