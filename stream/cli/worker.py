@@ -14,8 +14,8 @@ from stream.topology.connection import KafkaConnection
 from stream.topology.kafka_admin import (
     check_group_access,
     ensure_topics,
-    monitor_topics,
     resolve_replication,
+    worker_topics,
 )
 
 
@@ -34,7 +34,7 @@ def run_worker(settings: Settings) -> None:
         monitor = create_app(settings, rules=rules)
         created = ensure_topics(
             kafka,
-            monitor_topics(settings),
+            worker_topics(settings),
             settings.topic_partitions,
             replication=settings.replication_factor,
         )

@@ -98,6 +98,14 @@ class MonitorMetrics:
             ["stream"],
             registry=self.registry,
         )
+        self.rerouted_events = Counter(
+            "listing_monitor_rerouted_events_total",
+            "Valid events whose message key was not their seller_id, forwarded keyed by "
+            "seller_id to the worker that keeps the seller's state (with more than one "
+            "partition; judged there).",
+            ["stream"],
+            registry=self.registry,
+        )
         self.suppressed_alerts = Counter(
             "listing_monitor_suppressed_alerts_total",
             "Alerts withheld because the same entity was alerted in the same band recently.",
@@ -223,6 +231,9 @@ class MonitorMetrics:
             for reason in DEAD_LETTER_REASONS:
                 self.dead_letters.labels(stream, reason)
             self.unknown_currency.labels(stream)
+            self.late_events.labels(stream)
+            self.processing.labels(stream)
+            self.rerouted_events.labels(stream)
         for level in LATENCY_LEVELS:
             self.alert_latency.labels(level)
         for level in ALERT_LEVELS:
@@ -238,5 +249,3 @@ class MonitorMetrics:
             self.state_resets.labels(reason)
         for topic in ("alerts", "dead_letter"):
             self.publish_errors.labels(topic)
-            self.late_events.labels(stream)
-            self.processing.labels(stream)

@@ -64,7 +64,20 @@ class Source(NamedTuple):
     key: bytes | None
 
 
-RecordTopic = Literal["alerts", "dead_letter", "ring_identifiers", "ring_updates"]
+RecordTopic = Literal[
+    "alerts",
+    "dead_letter",
+    "ring_identifiers",
+    "ring_updates",
+    "listings_by_seller",
+    "orders_by_seller",
+]
+
+REROUTED: dict[StreamKind, RecordTopic] = {
+    "listings": "listings_by_seller",
+    "orders": "orders_by_seller",
+}
+"""Where a misrouted event of each stream is forwarded, keyed by its seller_id."""
 
 
 class Record(NamedTuple):
@@ -189,8 +202,12 @@ class EventProcessor:
         clock: Callable[[], datetime] = utc_now,
         store: SellerStore | None = None,
         limits: Limits = DEFAULT_LIMITS,
+        reroute: bool = False,
     ) -> None:
         self.rules = rules
+        # More than one partition: an event keyed other than by its seller_id is on
+        # another worker's partition than its seller's state, so it is forwarded.
+        self.reroute = reroute
         self.metrics = metrics
         self.clock = clock
         self.limits = limits
@@ -199,6 +216,7 @@ class EventProcessor:
         # labelled children resolved once: .labels() costs a few µs per call
         self._valid = {s: metrics.events.labels(s, "valid") for s in ("listings", "orders")}
         self._processing = {s: metrics.processing.labels(s) for s in ("listings", "orders")}
+        self._rerouted = {s: metrics.rerouted_events.labels(s) for s in ("listings", "orders")}
         self._rule_hits: dict[str, Any] = {}
         self._failures = Throttle(logger, interval=60.0)
         self._currencies_logged: set[str] = set()
@@ -206,19 +224,35 @@ class EventProcessor:
     # ------------------------------------------------------------ entry points
 
     def on_listing(self, raw: bytes | None, source: Source) -> Outcome:
-        """Judge one message from the listings topic; never raises."""
-        return self._process("listings", raw, source)
+        """Judge one message from the listings topic (or forward it: see
+        ``reroute``); never raises."""
+        return self._process("listings", raw, source, self.reroute)
 
     def on_order(self, raw: bytes | None, source: Source) -> Outcome:
         """Judge one message from the orders topic (it feeds the seller's statistics)."""
-        return self._process("orders", raw, source)
+        return self._process("orders", raw, source, self.reroute)
+
+    def on_rerouted_listing(self, raw: bytes | None, source: Source) -> Outcome:
+        """Judge a listing forwarded by its seller_id: here is its seller's state."""
+        return self._process("listings", raw, source, reroute=False)
+
+    def on_rerouted_order(self, raw: bytes | None, source: Source) -> Outcome:
+        """Judge an order forwarded by its seller_id."""
+        return self._process("orders", raw, source, reroute=False)
 
     # ------------------------------------------------------------------ steps
 
-    def _process(self, stream: StreamKind, raw: bytes | None, source: Source) -> Outcome:
+    def _process(
+        self, stream: StreamKind, raw: bytes | None, source: Source, reroute: bool
+    ) -> Outcome:
         started = time.perf_counter()
         try:
             event = self._accept(stream, raw)
+            if reroute:
+                seller_key = event.seller_id.encode("utf-8")
+                if source.key != seller_key:
+                    self._rerouted[stream].inc()
+                    return Outcome(records=[Record(REROUTED[stream], seller_key, raw or b"")])
             judgement = (
                 self.detector.on_listing(event)
                 if isinstance(event, ListingEvent)

@@ -29,6 +29,9 @@ class JudgeAgent:
     Args:
         processor: The judging pipeline.
         streams: Input topic name to the stream it carries.
+        rerouted: The topics of events forwarded by seller_id (see
+            ``EventProcessor.reroute``) to the stream each carries; judged, never
+            forwarded again.
         store: The seller store (told which partition each event is of).
         writer: The state writer (told the latest event of each partition).
         handover: Guards rebalances: which events may be judged now.
@@ -48,14 +51,20 @@ class JudgeAgent:
         publisher: Publisher,
         ring_records: Callable[[list[Announcement | MemberStatus]], list[Record]] | None = None,
         clock: Callable[[], float] = time.time,
+        rerouted: Mapping[str, StreamKind] | None = None,
     ) -> None:
         self.processor = processor
         self.ring_records = ring_records
-        self.streams = dict(streams)
+        self.streams = {**streams, **(rerouted or {})}
+        self._kinds = len(set(self.streams.values()))
         self.handlers: dict[str, Callable[[bytes | None, Source], Outcome]] = {
             topic: processor.on_listing if kind == "listings" else processor.on_order
             for topic, kind in streams.items()
         }
+        for topic, kind in (rerouted or {}).items():
+            self.handlers[topic] = (
+                processor.on_rerouted_listing if kind == "listings" else processor.on_rerouted_order
+            )
         self.store = store
         self.writer = writer
         self.handover = handover
@@ -106,7 +115,7 @@ class JudgeAgent:
                 if stream not in seen:
                     seen.add(stream)
                     self.last_judged[stream] = event.message.timestamp
-                    if len(seen) == len(self.streams):
+                    if len(seen) == self._kinds:
                         break
         if ring and self.ring_records is not None:
             records.extend(self.ring_records(ring))

@@ -37,7 +37,7 @@ from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector,
 from stream import __version__
 from stream.pipeline.limits import MAX_MESSAGE_BYTES, Limits
 from stream.pipeline.metrics import SIZE_RECOUNT_SECONDS, MonitorMetrics, Recount
-from stream.pipeline.processor import EventProcessor, StreamKind
+from stream.pipeline.processor import REROUTED, EventProcessor, StreamKind
 from stream.rules import CompiledRules, RulesConfig, load_rules
 from stream.settings import Settings
 from stream.stats.store import CachedSellerStore
@@ -56,6 +56,7 @@ from stream.topology.outage import KafkaClientLog
 from stream.topology.publisher import Publisher
 from stream.topology.rings import RingAgents, ring_topic_names, ring_topics, wire_rings
 from stream.topology.state_writer import StateWriter
+from stream.topology.topics import internal_topic, raw_topic, rerouted_topic_names
 from stream.topology.web import add_health_pages, add_metrics_page, add_ring_pages
 
 __all__ = [
@@ -100,17 +101,6 @@ class Topology:
     rules: RulesConfig
     client_log: KafkaClientLog
     rings: RingAgents | None = None
-
-
-def raw_topic(app: faust.App, *names: str) -> Any:
-    """A topic (or several read as one) whose keys and values stay raw bytes."""
-    return app.topic(
-        *names,
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
-    )
 
 
 def new_faust_app(
@@ -279,8 +269,11 @@ def create_app(
         on_reset=lambda reason: metrics.state_resets.labels(reason).inc(),
     )
     compiled = CompiledRules.build(rules)
+    # With more partitions than one, an event keyed other than by its seller_id is
+    # forwarded through a topic keyed by seller_id to the seller's partition.
+    reroute = settings.topic_partitions > 1
     processor = EventProcessor(
-        compiled, metrics, store=store, limits=Limits.from_settings(settings)
+        compiled, metrics, store=store, limits=Limits.from_settings(settings), reroute=reroute
     )
     writer = StateWriter(
         store,
@@ -307,10 +300,17 @@ def create_app(
         settings.listings_topic: "listings",
         settings.orders_topic: "orders",
     }
+    rerouted: dict[str, StreamKind] = (
+        dict(zip(rerouted_topic_names(settings), ("listings", "orders"), strict=True))
+        if reroute
+        else {}
+    )
     rings_on = rules.rings.enabled
     # Ring linking's topics are guarded like the input topics: Faust must not
     # acknowledge a ring message nobody applied (see stream.topology.handover).
-    guarded = set(streams) | (set(ring_topic_names(settings)) if rings_on else set())
+    guarded = set(streams) | set(rerouted)
+    if rings_on:
+        guarded |= set(ring_topic_names(settings))
     handover = Handover(
         write_states_and_commit,
         batch_timeout=settings.session_timeout / 2,
@@ -322,6 +322,8 @@ def create_app(
     }
     if rings_on:
         topics.update(ring_topics(app, settings))
+    for name, kind in rerouted.items():
+        topics[REROUTED[kind]] = internal_topic(app, name, settings.topic_partitions)
     publisher = Publisher(topics, metrics)
     ring_agents: RingAgents | None = None
     ring_records = None
@@ -330,13 +332,17 @@ def create_app(
             app, settings, compiled, metrics, topics, publisher, handover
         )
         ring_records = sender.records
-    agent = JudgeAgent(processor, streams, store, writer, handover, publisher, ring_records)
+    agent = JudgeAgent(
+        processor, streams, store, writer, handover, publisher, ring_records, rerouted=rerouted
+    )
 
     async def judge_events(stream: Any) -> None:
         await agent.run(stream.take_events(settings.batch_max_events, settings.batch_max_wait))
 
     judge_events.__qualname__ = "judge-events"  # what Faust shows in its logs
-    events_topic = raw_topic(app, settings.listings_topic, settings.orders_topic)
+    # one agent over the inputs and the forwarded events: Faust gives a worker the
+    # same partitions of all of them, with the seller states of those partitions
+    events_topic = raw_topic(app, settings.listings_topic, settings.orders_topic, *rerouted)
     app.agent(events_topic, name="judge-events", concurrency=1)(judge_events)
 
     async def on_assigned(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:

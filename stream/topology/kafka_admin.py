@@ -19,6 +19,7 @@ from kafka.errors import (
 
 from stream.settings import Settings
 from stream.topology.connection import KafkaConnection
+from stream.topology.topics import rerouted_topic_names
 
 
 def monitor_topics(settings: Settings) -> list[str]:
@@ -29,6 +30,14 @@ def monitor_topics(settings: Settings) -> list[str]:
         settings.alerts_topic,
         settings.dead_letter_topic,
     ]
+
+
+def worker_topics(settings: Settings) -> list[str]:
+    """The topics a worker makes sure of before Faust starts: the monitor's four and,
+    with more than one partition, those of events forwarded by seller_id (read by the
+    judging agent beside the inputs, so Faust would not create them)."""
+    forwarded = rerouted_topic_names(settings) if settings.topic_partitions > 1 else ()
+    return [*monitor_topics(settings), *forwarded]
 
 
 # The Faust tables of a worker: each has a changelog topic ``<app-id>-<table>-changelog``.
@@ -45,11 +54,13 @@ TABLES = (
 
 
 def internal_topics(settings: Settings) -> list[str]:
-    """The topics a worker creates for itself: ring linking's, changelogs, Faust's assignor's."""
+    """The topics a worker creates for itself: ring linking's, forwarded events', changelogs,
+    Faust's assignor's."""
     app_id = settings.app_id
     return [
         f"{app_id}-ring-identifiers",
         f"{app_id}-ring-updates",
+        *rerouted_topic_names(settings),
         f"{app_id}-__assignor-__leader",
         *(f"{app_id}-{table}-changelog" for table in TABLES),
     ]

@@ -52,6 +52,7 @@ from stream.topology.changelog import LocalStore, send_batches
 from stream.topology.faust_patches import aiokafka_producer
 from stream.topology.handover import Handover
 from stream.topology.publisher import Publisher
+from stream.topology.topics import internal_topic
 
 logger = logging.getLogger(__name__)
 
@@ -314,21 +315,9 @@ class RingStep:
 def ring_topics(app: faust.App, settings: Settings) -> dict[str, Any]:
     """The two internal ring topics, by record topic (Faust creates them at start)."""
     identifiers_name, updates_name = ring_topic_names(settings)
-
-    def internal(name: str, partitions: int) -> Any:
-        return app.topic(
-            name,
-            key_type=bytes,
-            value_type=bytes,
-            key_serializer="raw",
-            value_serializer="raw",
-            partitions=partitions,
-            internal=True,
-        )
-
     return {
-        "ring_identifiers": internal(identifiers_name, settings.topic_partitions),
-        "ring_updates": internal(updates_name, 1),
+        "ring_identifiers": internal_topic(app, identifiers_name, settings.topic_partitions),
+        "ring_updates": internal_topic(app, updates_name, 1),
     }
 
 

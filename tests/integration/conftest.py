@@ -211,10 +211,19 @@ def agent_crashes(log_path: Path) -> list[str]:
     return [line for line in text.splitlines() if "Crashed reason=" in line]
 
 
+def by_seller(event: dict[str, Any]) -> bytes:
+    """The message key the contract asks for: the event's seller_id."""
+    return str(event["seller_id"]).encode()
+
+
 def send_events(
-    monitor: RunningMonitor, events: list[tuple[str, dict[str, Any]]], rate: float | None = None
+    monitor: RunningMonitor,
+    events: list[tuple[str, dict[str, Any]]],
+    rate: float | None = None,
+    key: Callable[[dict[str, Any]], bytes] = by_seller,
 ) -> None:
-    """Send ``events`` keyed by seller to the monitor's topics, at ``rate`` events/s if given."""
+    """Send ``events`` to the monitor's topics, keyed by seller (unless ``key`` says
+    otherwise), at ``rate`` events/s if given."""
     settings = monitor.settings
     topics = {"listings": settings.listings_topic, "orders": settings.orders_topic}
     producer = KafkaProducer(bootstrap_servers=settings.bootstrap.split(","), linger_ms=5)
@@ -225,7 +234,7 @@ def send_events(
                 ahead = number / rate - (time.monotonic() - began)
                 if ahead > 0:
                     time.sleep(ahead)
-            producer.send(topics[kind], key=event["seller_id"].encode(), value=orjson.dumps(event))
+            producer.send(topics[kind], key=key(event), value=orjson.dumps(event))
         producer.flush(timeout=60)
     finally:
         producer.close()

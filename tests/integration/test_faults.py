@@ -1,8 +1,9 @@
 """A crash or a broker outage costs time, never alerts (through real brokers).
 
 The same simulated marketplace goes through an undisturbed worker, then
-through a worker that is killed with SIGKILL mid-stream and replaced, or one
-whose broker is stopped for 20 s mid-stream. The listing alert ids equal the
+through a worker that is killed with SIGKILL mid-stream and replaced, one
+whose broker is stopped for 20 s mid-stream, or two workers reading messages
+keyed by something other than the seller. The listing alert ids equal the
 undisturbed run's (a replay publishes some again, with the same ids: no new
 id appears), the same sellers are flagged, and every ring alerted undisturbed
 is alerted.
@@ -24,6 +25,7 @@ from stream.devtools.simulation.generator import simulate
 from stream.settings import Settings
 from stream.topology.connection import KafkaConnection
 from stream.topology.kafka_admin import group_members
+from stream.topology.topics import rerouted_topic_names
 from tests.integration.conftest import (
     LISTINGS_VALID,
     ORDERS_VALID,
@@ -152,3 +154,37 @@ def test_a_broker_outage_mid_stream_costs_time_not_alerts(
     got = published(monitor)
     assert_same_outcome(expected, got)
     print(f"broker outage: every input committed {recovered_in:.1f} s after the broker was back")
+
+
+def test_misrouted_keys_on_four_partitions_and_two_workers_flag_the_same_sellers(
+    start_monitor: Start,
+) -> None:
+    events = marketplace()
+    expected = undisturbed(start_monitor, events, topic_partitions=4)
+
+    first = start_monitor(topic_partitions=4)
+    wait_for_members(first, 1)
+    second = start_monitor(first.settings.model_copy(update={"web_port": free_port()}))
+    wait_for_members(first, 2)
+    # keyed by the shop's name, say: every event of a seller on one partition, but
+    # (for three sellers in four) not the partition of its state
+    send_events(first, events, key=lambda event: f"shop of {event['seller_id']}".encode())
+    forwarded = rerouted_topic_names(first.settings)
+    wait_until_committed(first, also=forwarded)
+    got = published(first)
+    rerouted = sum(
+        monitor.metric(f'listing_monitor_rerouted_events_total{{stream="{stream}"}}')
+        for monitor in (first, second)
+        for stream in ("listings", "orders")
+    )
+    assert rerouted > len(events) / 2, rerouted
+    assert judged(first) > 0
+    assert judged(second) > 0
+    _, _, flagged, _ = outcome(expected)
+    got_ids, _, got_flagged, _ = outcome(got)
+    assert got_flagged == flagged, (sorted(flagged - got_flagged), sorted(got_flagged - flagged))
+    listing_ids = outcome(expected)[0]
+    assert got_ids == listing_ids, (
+        sorted(listing_ids - got_ids)[:5],
+        sorted(got_ids - listing_ids)[:5],
+    )

@@ -49,10 +49,13 @@ def lag_or_unknown(settings: Settings, topics: list[str]) -> int | None:
         return None
 
 
-def wait_until_committed(monitor: RunningMonitor, timeout: float = 120.0) -> None:
-    """Wait until the group has committed every input message (alerts are out by then)."""
+def wait_until_committed(
+    monitor: RunningMonitor, timeout: float = 120.0, also: tuple[str, ...] = ()
+) -> None:
+    """Wait until the group has committed every input message (alerts are out by then),
+    and every message of the topics ``also`` names."""
     settings = monitor.settings
-    topics = [settings.listings_topic, settings.orders_topic]
+    topics = [settings.listings_topic, settings.orders_topic, *also]
     deadline = time.monotonic() + timeout
     while (lag := lag_or_unknown(settings, topics)) != 0:
         assert monitor.process.poll() is None, f"worker died:\n{monitor.log_tail()}"

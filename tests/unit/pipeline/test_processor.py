@@ -10,6 +10,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from schemas import Alert, DeadLetter
+from stream.pipeline.detector import DictSellerStore
 from stream.pipeline.metrics import MonitorMetrics
 from stream.pipeline.processor import EventProcessor, Source, encode
 from stream.rules import CompiledRules, load_rules
@@ -124,3 +125,53 @@ def test_messages_are_encoded_as_contract_json(processor: EventProcessor) -> Non
     letter = processor.on_listing(b"{", SOURCE).dead_letter
     assert letter is not None
     assert DeadLetter.model_validate_json(encode(letter)) == letter
+
+
+@pytest.fixture
+def rerouting(registry: CollectorRegistry) -> EventProcessor:
+    """A processor of a worker among several partitions: misrouted events are forwarded."""
+    return EventProcessor(
+        CompiledRules.build(load_rules()), MonitorMetrics(registry), lambda: NOW, reroute=True
+    )
+
+
+@pytest.mark.parametrize("key", [b"S-7", b"", None])
+def test_an_event_keyed_other_than_by_its_seller_is_forwarded_not_judged(
+    rerouting: EventProcessor, registry: CollectorRegistry, key: bytes | None
+) -> None:
+    raw = example("listing_created.json")
+    outcome = rerouting.on_listing(raw, Source("listings", 2, 5, key))
+    assert outcome.alerts == []
+    assert outcome.dead_letter is None
+    assert [(r.topic, r.key, r.value) for r in outcome.records] == [
+        ("listings_by_seller", b"S-42", raw)
+    ]
+    assert metric(registry, "listing_monitor_rerouted_events_total", stream="listings") == 1
+    assert metric(registry, "listing_monitor_events_total", stream="listings", outcome="valid") == 0
+    assert isinstance(rerouting.store, DictSellerStore)
+    assert "S-42" not in rerouting.store.states  # no statistics on the wrong partition
+
+
+def test_a_forwarded_event_is_judged_where_it_arrives(rerouting: EventProcessor) -> None:
+    outcome = rerouting.on_rerouted_listing(
+        example("listing_created.json"), Source("app-listings-by-seller", 2, 9, b"S-42")
+    )
+    assert len(outcome.alerts) == 1
+    assert [r.topic for r in outcome.records] == ["alerts"]
+
+
+def test_orders_are_forwarded_to_their_own_topic(rerouting: EventProcessor) -> None:
+    outcome = rerouting.on_order(example("order_placed.json"), Source("orders", 0, 1, b"B-1"))
+    assert [r.topic for r in outcome.records] == ["orders_by_seller"]
+
+
+def test_correct_keys_and_invalid_events_take_no_extra_hop(rerouting: EventProcessor) -> None:
+    judged = rerouting.on_listing(example("listing_created.json"), SOURCE)
+    assert [r.topic for r in judged.records] == ["alerts"]
+    invalid = rerouting.on_listing(b"not json", Source("listings", 0, 3, b"x"))
+    assert invalid.dead_letter is not None  # dead-lettered where it was read
+
+
+def test_one_partition_judges_every_key(processor: EventProcessor) -> None:
+    outcome = processor.on_listing(example("listing_created.json"), Source("listings", 0, 1, None))
+    assert len(outcome.alerts) == 1

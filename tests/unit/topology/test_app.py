@@ -18,6 +18,7 @@ from stream.rules import load_rules
 from stream.settings import Settings
 from stream.topology.app import FETCH_MAX_WAIT_MS, broker_urls, create_app, tune_gc
 from stream.topology.faust_patches import check_private_api
+from stream.topology.kafka_admin import monitor_topics, worker_topics
 
 
 def test_topology_is_declared(tmp_path: Path) -> None:
@@ -50,6 +51,21 @@ def test_topology_is_declared(tmp_path: Path) -> None:
 
 
 RING_BOOK_TABLES = ("ring-edges", "ring-of", "rings", "ring-statuses", "ring-soft")
+
+
+@pytest.mark.parametrize("partitions", [1, 4])
+def test_misrouted_events_are_forwarded_only_with_more_than_one_partition(
+    tmp_path: Path, partitions: int
+) -> None:
+    settings = Settings(home=tmp_path, topic_partitions=partitions)
+    monitor = create_app(settings)
+    agent = next(a for a in monitor.app.agents.values() if a.name.endswith("judge-events"))
+    forwarded = {"listing-monitor-listings-by-seller", "listing-monitor-orders-by-seller"}
+    inputs = {"listings", "orders"}
+    assert set(agent.channel.topics) == (inputs | forwarded if partitions > 1 else inputs)
+    assert set(worker_topics(settings)) - set(monitor_topics(settings)) == (
+        forwarded if partitions > 1 else set()
+    )
 
 
 def test_rings_can_be_switched_off_in_the_rules(tmp_path: Path) -> None:
