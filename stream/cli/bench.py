@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from stream.cli._common import console, err_console, fail, load_settings, talking_to
+from stream.devtools.bench.recovery import RecoveryResult, print_recovery, run_recovery
 from stream.devtools.bench.runner import (
     P99_TARGET_MS,
     RATIO_TARGET,
@@ -141,6 +142,18 @@ def bench(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the figures as JSON (progress goes to stderr).")
     ] = False,
+    recovery: Annotated[
+        int | None,
+        typer.Option(
+            "--recovery",
+            min=100,
+            metavar="SELLERS",
+            help=(
+                "Instead: time a worker's take-over of SELLERS sellers' states (the cost of "
+                "a rebalance or restart without a standby copy), and per 100,000 sellers."
+            ),
+        ),
+    ] = None,
 ) -> None:
     """Measure the worker on the real broker: events/s, alert latency, peak RSS.
 
@@ -177,11 +190,15 @@ def bench(
         keep_logs=keep_logs,
         repeat=repeat,
     )
+    recovered: RecoveryResult | None = None
     try:
         kafka = KafkaConnection.from_settings(settings)
         say(f"benchmarking on {kafka.describe()}")
         with talking_to(kafka):
-            result = run_bench(settings, options, out, say)
+            if recovery is not None:
+                recovered = run_recovery(settings, recovery, out, say)
+            else:
+                result = run_bench(settings, options, out, say)
     except BenchError as exc:
         fail(escape(str(exc)))
     except KeyboardInterrupt:
@@ -189,8 +206,11 @@ def bench(
     finally:
         if broker is not None:
             broker.stop(say)
+    figures = recovered.to_dict() if recovered is not None else result.to_dict()
     if as_json:
-        sys.stdout.buffer.write(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
+        sys.stdout.buffer.write(orjson.dumps(figures, option=orjson.OPT_INDENT_2) + b"\n")
         sys.stdout.flush()
+    elif recovered is not None:
+        print_recovery(recovered, console)
     else:
         render_result(result)

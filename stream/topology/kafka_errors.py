@@ -12,9 +12,9 @@ broker and the untrusted certificate in a second, before any client waits.
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import ssl
-from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -22,28 +22,57 @@ from kafka.errors import (
     AuthorizationError,
     ClusterAuthorizationFailedError,
     GroupAuthorizationFailedError,
+    KafkaConnectionError,
     SaslAuthenticationFailedError,
     TopicAuthorizationFailedError,
 )
 
 from stream.topology.connection import KafkaConnection
 
+_DIGITS = re.compile(r"\d+")
+PASSWORD_SETTINGS = (
+    "LISTING_MONITOR_KAFKA_USERNAME, LISTING_MONITOR_KAFKA_PASSWORD (or _PASSWORD_FILE) "
+    "and LISTING_MONITOR_KAFKA_SASL_MECHANISM"
+)
 ACLS_HINT = "grant the ACLs `listing-monitor kafka acls` lists (README: Least privilege)"
 
 
 class KafkaClientFailures(logging.Handler):
-    """Keeps the last exceptions kafka-python's warning and error records carry
-    (the last few only: `alerts tail` may follow a flapping broker for days)."""
+    """Keeps the latest exception of each kind kafka-python's warning and error
+    records carry, oldest kind first.
 
-    def __init__(self, keep: int = 20) -> None:
+    By kind, not the last N: after refusing a password the broker often drops
+    the next attempts without an answer, and a refused password seen once must
+    not be pushed out by the dozens of "socket disconnected" that follow. Bounded
+    by the number of kinds (``alerts tail`` may follow a flapping broker for days).
+    """
+
+    def __init__(self, kinds: int = 20) -> None:
         super().__init__(logging.WARNING)
-        self.exceptions: deque[BaseException] = deque(maxlen=keep)
+        self._kinds = kinds
+        self._latest: dict[tuple[type[BaseException], str], BaseException] = {}
+
+    @property
+    def exceptions(self) -> list[BaseException]:
+        """The latest exception of each kind, the most recently seen kind last."""
+        return list(self._latest.values())
 
     def emit(self, record: logging.LogRecord) -> None:
         args = record.args if isinstance(record.args, tuple) else ()
-        self.exceptions.extend(arg for arg in args if isinstance(arg, BaseException))
+        for arg in args:
+            if isinstance(arg, BaseException):
+                self._keep(arg)
         if record.exc_info and record.exc_info[1] is not None:
-            self.exceptions.append(record.exc_info[1])
+            self._keep(record.exc_info[1])
+
+    def _keep(self, exception: BaseException) -> None:
+        # kafka-python raises one class for many causes (KafkaConnectionError): the
+        # message tells them apart, its numbers (ports, offsets, attempts) do not
+        kind = (type(exception), _DIGITS.sub("N", str(exception))[:80])
+        self._latest.pop(kind, None)
+        self._latest[kind] = exception
+        while len(self._latest) > self._kinds:
+            del self._latest[next(iter(self._latest))]
 
 
 @contextmanager
@@ -91,7 +120,19 @@ def explain(
         sentence = _explain_connection_failure(cause, kafka)
         if sentence is not None:
             return sentence
+    if kafka.uses_sasl and "Unable to bootstrap" in str(error) and any(map(_dropped, seen)):
+        # kafka-python 3.0 drops the broker's "invalid credentials" answer when the
+        # broker closes the connection in the same breath, which it often does
+        return (
+            f"Kafka at {where} closed every connection while authenticating {user}, as it "
+            f"does after refusing a password: check {PASSWORD_SETTINGS}, and that "
+            "LISTING_MONITOR_KAFKA_SECURITY_PROTOCOL is what this listener speaks"
+        )
     return f"Kafka at {where} failed: {_one_line(error)}"
+
+
+def _dropped(cause: BaseException) -> bool:
+    return isinstance(cause, KafkaConnectionError) and "socket disconnected" in str(cause)
 
 
 def _explain_connection_failure(cause: BaseException, kafka: KafkaConnection) -> str | None:
@@ -100,8 +141,7 @@ def _explain_connection_failure(cause: BaseException, kafka: KafkaConnection) ->
     if isinstance(cause, SaslAuthenticationFailedError):
         return (
             f"Kafka at {where} refused the password of user {kafka.username!r}: check "
-            "LISTING_MONITOR_KAFKA_USERNAME, LISTING_MONITOR_KAFKA_PASSWORD (or _PASSWORD_FILE) "
-            "and LISTING_MONITOR_KAFKA_SASL_MECHANISM"
+            f"{PASSWORD_SETTINGS}"
         )
     if "CERTIFICATE_VERIFY_FAILED" in text or isinstance(cause, ssl.SSLCertVerificationError):
         if "mismatch" in text or "doesn't match" in text:

@@ -181,7 +181,11 @@ def test_a_wrong_password_is_named_in_one_sentence(secure: SecureBroker) -> None
         stdin=b"{}\n",
     )  # fmt: skip
     sentence = one_sentence(result)
-    assert "refused the password of user 'analyst'" in sentence
+    # which of the two depends on a race in kafka-python (see kafka_errors.explain)
+    assert (
+        "refused the password of user 'analyst'" in sentence
+        or "closed every connection while authenticating user 'analyst'" in sentence
+    ), sentence
     assert "LISTING_MONITOR_KAFKA_PASSWORD" in sentence
     assert wrong not in result.stdout + result.stderr
     assert time.monotonic() - started < 120

@@ -578,7 +578,8 @@ def wait_stable(worker: Worker, timeout: float = 120.0) -> float:
 # ---------------------------------------------------------------- phases
 
 
-def _progress(console: Console) -> Progress:
+def progress_bar(console: Console) -> Progress:
+    """The progress bar every bench phase shows (on stderr with ``--json``)."""
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -820,7 +821,11 @@ def _delete_bench_topics(kafka: KafkaConnection, prefix: str) -> None:
 
 
 @contextlib.contextmanager
-def _cleanup(kafka: KafkaConnection, prefix: str, workdir: Path, keep_logs: bool) -> Iterator[None]:
+def bench_workspace(
+    kafka: KafkaConnection, prefix: str, workdir: Path, keep_logs: bool
+) -> Iterator[None]:
+    """A bench run's topics (named ``prefix*``) and logs (``workdir``): the topics are
+    deleted afterwards, the logs kept after a failure or with ``keep_logs``."""
     succeeded = False
     try:
         yield
@@ -861,7 +866,7 @@ def run_bench(
     base = settings.model_copy(update={"home": workdir / "home"})
     kafka = KafkaConnection.from_settings(settings)
     replication = settings.replication_factor
-    with _cleanup(kafka, prefix, workdir, options.keep_logs):
+    with bench_workspace(kafka, prefix, workdir, options.keep_logs):
         on_message(f"topics and consumer groups: {prefix}*")
         if options.keep_logs:
             on_message(f"worker logs: {workdir}")
@@ -875,7 +880,7 @@ def run_bench(
         topics = {"listings": shared["listings_topic"], "orders": shared["orders_topic"]}
         timeout = max(120.0, options.events / 200.0)
         runs: dict[str, list[ThroughputResult]] = {"bare": [], "full": []}
-        with _progress(console) as progress:
+        with progress_bar(console) as progress:
             preload(kafka, topics, events, progress)
             for turn in range(1, options.repeat + 1):
                 suffix = "" if turn == 1 else str(turn)  # each run its own consumer group
@@ -919,7 +924,7 @@ def run_bench(
             settings.topic_partitions,
             replication=replication,
         )
-        with _progress(console) as progress:
+        with progress_bar(console) as progress:
             latency = run_latency(latency_settings, latency_events, options, workdir, progress)
     return BenchResult(
         full=full,

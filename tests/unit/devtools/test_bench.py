@@ -253,7 +253,9 @@ def test_work_files_are_removed_after_success_unless_kept(
 ) -> None:
     monkeypatch.setattr(bench, "_delete_bench_topics", lambda kafka, prefix: None)
     workdir = tmp_path / "bench" / "run1"
-    with bench._cleanup(KafkaConnection("127.0.0.1:1"), "lm-bench-run1-", workdir, keep_logs):
+    with bench.bench_workspace(
+        KafkaConnection("127.0.0.1:1"), "lm-bench-run1-", workdir, keep_logs
+    ):
         workdir.mkdir(parents=True)
         (workdir / "latency-worker.log").write_text("log")
     assert (workdir / "latency-worker.log").exists() is keep_logs
@@ -266,7 +268,7 @@ def test_work_files_are_kept_after_a_failure(
     workdir = tmp_path / "bench" / "run1"
 
     def failing_run() -> None:
-        with bench._cleanup(
+        with bench.bench_workspace(
             KafkaConnection("127.0.0.1:1"), "lm-bench-run1-", workdir, keep_logs=False
         ):
             workdir.mkdir(parents=True)

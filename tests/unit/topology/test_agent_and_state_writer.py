@@ -32,18 +32,21 @@ from tests.unit.topology.fakes import (
 )
 
 LISTINGS, ORDERS = "in-listings", "in-orders"
+FORWARDED = "app-listings-by-seller"
 
 
 class Built:
     """One agent with its store, writer and topics, all in memory."""
 
-    def __init__(self, batch_capacity: int = 1000, rings: bool = False) -> None:
+    def __init__(
+        self, batch_capacity: int = 1000, rings: bool = False, reroute: bool = False
+    ) -> None:
         self.metrics = MonitorMetrics(CollectorRegistry())
         self.sellers = FakeTable("seller-state")
         self.references = FakeTable("reference-prices")
         self.store = CachedSellerStore(self.sellers)
         self.processor = EventProcessor(
-            CompiledRules.build(load_rules()), self.metrics, store=self.store
+            CompiledRules.build(load_rules()), self.metrics, store=self.store, reroute=reroute
         )
         self.client = FakeClient(batch_capacity)
         self.entered: list[Any] = []
@@ -61,11 +64,14 @@ class Built:
         self.handover = Handover(
             lambda: self.writer.write_and_commit(self.consumer),
             batch_timeout=1.0,
-            inputs=frozenset({LISTINGS, ORDERS}),
+            inputs=frozenset({LISTINGS, ORDERS, FORWARDED}),
         )
         self.alerts, self.dead = FakeTopic("alerts"), FakeTopic("dead")
         self.identifiers, self.updates = FakeTopic("identifiers"), FakeTopic("updates")
+        self.forwarded = FakeTopic("forwarded")
         topics = {"alerts": self.alerts, "dead_letter": self.dead}
+        if reroute:
+            topics["listings_by_seller"] = self.forwarded
         if rings:
             topics |= {"ring_identifiers": self.identifiers, "ring_updates": self.updates}
         self.agent = JudgeAgent(
@@ -76,6 +82,7 @@ class Built:
             self.handover,
             Publisher(topics, self.metrics),
             RingSender(2, self.metrics).records if rings else None,
+            rerouted={FORWARDED: "listings"} if reroute else None,
         )
 
 
@@ -105,6 +112,19 @@ def test_the_agent_judges_publishes_and_dead_letters_each_batch() -> None:
     assert orjson.loads(letter)["offset"] == 1
     assert built.store.dirty  # changed states wait for the writer
     assert built.writer.latest_event.keys() == {0, 1}
+
+
+def test_a_misrouted_listing_is_forwarded_and_judged_where_it_arrives() -> None:
+    built = Built(reroute=True)
+    misrouted = events(LISTINGS, [fake_listing("S-1", 1)])  # keyed b"S", not b"S-1"
+    asyncio.run(built.agent.run(batches(misrouted)))
+    assert built.alerts.sent == []
+    [(key, value)] = built.forwarded.sent
+    assert key == b"S-1"
+    arrived = events(FORWARDED, [value])  # its key is not looked at here: never forwarded again
+    asyncio.run(built.agent.run(batches(arrived)))
+    assert {key for key, _ in built.alerts.sent} == {b"S-1"}
+    assert len(built.forwarded.sent) == 1
 
 
 def test_the_agent_times_each_alert_from_its_input_and_remembers_the_last_judged_event() -> None:

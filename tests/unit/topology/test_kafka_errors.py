@@ -46,12 +46,48 @@ def test_the_collector_is_removed_afterwards() -> None:
     assert list(seen.exceptions) == []
 
 
-def test_only_the_last_failures_are_kept() -> None:
+def test_a_refused_password_outlives_the_disconnects_that_follow_it() -> None:
+    # what a Kafka 4.1 broker does: one attempt answered "invalid credentials",
+    # the next ones dropped without an answer until the bootstrap timeout
+    with kafka_failures() as seen:
+        manager = logging.getLogger("kafka.net.manager")
+        manager.warning("failed: %s", SaslAuthenticationFailedError("invalid credentials"))
+        for _ in range(100):
+            manager.warning("failed: %s", KafkaConnectionError("socket disconnected"))
+    assert "refused the password" in explain(BOOTSTRAP_TIMEOUT, KAFKA, seen.exceptions)
+    assert [type(e) for e in seen.exceptions] == [
+        SaslAuthenticationFailedError,
+        KafkaConnectionError,
+    ]
+
+
+def test_connections_dropped_while_authenticating_point_at_the_password() -> None:
+    with kafka_failures() as seen:
+        for _ in range(10):
+            logging.getLogger("kafka.net.manager").warning(
+                "failed: %s", KafkaConnectionError("socket disconnected")
+            )
+    sentence = explain(BOOTSTRAP_TIMEOUT, KAFKA, seen.exceptions)
+    assert "closed every connection while authenticating user 'monitor'" in sentence
+    assert "LISTING_MONITOR_KAFKA_PASSWORD" in sentence
+    plaintext = KafkaConnection("k:9092")
+    assert "failed: KafkaTimeoutError" in explain(BOOTSTRAP_TIMEOUT, plaintext, seen.exceptions)
+
+
+def test_only_the_latest_failure_of_each_kind_is_kept_and_only_so_many_kinds() -> None:
+    def kind(number: int) -> str:
+        return "kind " + "".join(chr(ord("a") + int(digit)) for digit in f"{number:03d}")
+
     with kafka_failures() as seen:
         for number in range(100):
-            logging.getLogger("kafka.net.manager").error("failed: %s", KafkaConnectionError(number))
-    assert [str(e) for e in seen.exceptions][-1].endswith("99")
-    assert len(seen.exceptions) == 20
+            for attempt in range(3):  # the same kind: only the numbers differ
+                logging.getLogger("kafka.net.manager").error(
+                    "failed: %s", KafkaConnectionError(f"{kind(number)}, attempt {attempt}")
+                )
+    kept = [str(e) for e in seen.exceptions]
+    assert len(kept) == 20
+    assert kept[0].endswith(f"{kind(80)}, attempt 2")
+    assert kept[-1].endswith(f"{kind(99)}, attempt 2")
 
 
 def test_an_untrusted_certificate_names_the_ca_setting() -> None:
