@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import orjson
@@ -19,7 +20,16 @@ from stream.devtools.bench.runner import (
     BenchError,
     BenchOptions,
     BenchResult,
+    mib,
     run_bench,
+)
+from stream.devtools.bench.soak import (
+    SoakOptions,
+    SoakResult,
+    SoakSample,
+    print_soak,
+    run_soak,
+    soak_svg,
 )
 from stream.devtools.local_kafka import LocalKafka, LocalKafkaError
 from stream.topology.connection import KafkaConnection
@@ -154,6 +164,26 @@ def bench(
             ),
         ),
     ] = None,
+    soak: Annotated[
+        float | None,
+        typer.Option(
+            "--soak",
+            min=1.0,
+            metavar="MINUTES",
+            help=(
+                "Instead: offer an endless simulated marketplace of --sellers sellers at "
+                "--rate events/s to one worker for MINUTES and sample its resident memory, "
+                "lag and alert latency, early against late in the run."
+            ),
+        ),
+    ] = None,
+    sample_every: Annotated[
+        float, typer.Option("--sample", min=1.0, help="Seconds between soak samples.")
+    ] = 10.0,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", dir_okay=False, help="Write the soak's samples as an SVG chart."),
+    ] = None,
 ) -> None:
     """Measure the worker on the real broker: events/s, alert latency, peak RSS.
 
@@ -191,12 +221,24 @@ def bench(
         repeat=repeat,
     )
     recovered: RecoveryResult | None = None
+    soaked: SoakResult | None = None
+
+    def sampled(sample: SoakSample) -> None:
+        say(
+            f"{sample.elapsed_s / 60:5.1f} min: {sample.sent:,} sent, {sample.judged:,.0f} "
+            f"judged, RSS {_mib(mib(sample.rss_bytes))}, lag {sample.lag_messages} messages / "
+            f"{sample.lag_seconds} s, p99 {_ms(sample.latency_p99_ms)} ms"
+        )
+
     try:
         kafka = KafkaConnection.from_settings(settings)
         say(f"benchmarking on {kafka.describe()}")
         with talking_to(kafka):
             if recovery is not None:
                 recovered = run_recovery(settings, recovery, out, say)
+            elif soak is not None:
+                soak_options = SoakOptions(soak, rate, sellers, seed, sample_every)
+                soaked = run_soak(settings, soak_options, out, say, sampled)
             else:
                 result = run_bench(settings, options, out, say)
     except BenchError as exc:
@@ -206,11 +248,16 @@ def bench(
     finally:
         if broker is not None:
             broker.stop(say)
-    figures = recovered.to_dict() if recovered is not None else result.to_dict()
+    done = recovered or soaked or result
+    if soaked is not None and plot is not None:
+        plot.write_text(soak_svg(soaked), encoding="utf-8")
+        say(f"plot written to {escape(str(plot))}")
     if as_json:
-        sys.stdout.buffer.write(orjson.dumps(figures, option=orjson.OPT_INDENT_2) + b"\n")
+        sys.stdout.buffer.write(orjson.dumps(done.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
         sys.stdout.flush()
     elif recovered is not None:
         print_recovery(recovered, console)
+    elif soaked is not None:
+        print_soak(soaked, console)
     else:
         render_result(result)

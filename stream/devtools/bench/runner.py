@@ -300,8 +300,13 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def parse_vmhwm(status: str) -> int | None:
     """Peak resident set size in bytes from the text of ``/proc/<pid>/status``."""
+    return status_bytes(status, "VmHWM")
+
+
+def status_bytes(status: str, field: str) -> int | None:
+    """A size (``VmHWM``, ``VmRSS``...) in bytes from the text of ``/proc/<pid>/status``."""
     for line in status.splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             parts = line.split()
             if len(parts) >= 2 and parts[1].isdigit():
                 unit = parts[2].lower() if len(parts) > 2 else "kb"
