@@ -123,6 +123,13 @@ class MonitorMetrics:
             ["reason"],
             registry=self.registry,
         )
+        self.reference_contributions_read = Counter(
+            "listing_monitor_reference_contributions_read_total",
+            "Learned reference prices of input partitions this worker does not own, read "
+            "from the reference table's changelog (one per brand, category and partition "
+            "changed there).",
+            registry=self.registry,
+        )
         self.publish_errors = Counter(
             "listing_monitor_publish_errors_total",
             "Messages the broker refused to store, by output topic (alerts, dead_letter).",

@@ -10,6 +10,8 @@ large to send).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import AsyncIterable, Callable, Mapping
 from typing import Any
@@ -20,7 +22,10 @@ from stream.rings.messages import Announcement, MemberStatus
 from stream.stats.store import CachedSellerStore
 from stream.topology.handover import Handover
 from stream.topology.publisher import Publisher
+from stream.topology.reference_feed import ReferenceFeed
 from stream.topology.state_writer import StateWriter
+
+log = logging.getLogger(__name__)
 
 
 class JudgeAgent:
@@ -39,6 +44,12 @@ class JudgeAgent:
         ring_records: The records of what a batch announces for ring linking
             (:class:`stream.topology.rings.RingSender`); None: rings are off.
         clock: The current Unix time (alert latency is measured against it).
+        reference_feed: The other partitions' learned reference prices
+            (:class:`stream.topology.reference_feed.ReferenceFeed`); None: this
+            worker's own only.
+        owned_partitions: The input partitions assigned to this worker now.
+        feed_wait: Seconds the first batch waits for the feed to have read the
+            contributions that existed at start (then judging goes on without).
     """
 
     def __init__(
@@ -52,8 +63,15 @@ class JudgeAgent:
         ring_records: Callable[[list[Announcement | MemberStatus]], list[Record]] | None = None,
         clock: Callable[[], float] = time.time,
         rerouted: Mapping[str, StreamKind] | None = None,
+        reference_feed: ReferenceFeed | None = None,
+        owned_partitions: Callable[[], set[int]] = set,
+        feed_wait: float = 30.0,
     ) -> None:
         self.processor = processor
+        self.references = processor.detector.references
+        self.reference_feed = reference_feed
+        self.owned_partitions = owned_partitions
+        self.feed_wait = feed_wait
         self.ring_records = ring_records
         self.streams = {**streams, **(rerouted or {})}
         self._kinds = len(set(self.streams.values()))
@@ -84,6 +102,48 @@ class JudgeAgent:
         self.store.forget()
         self.references_restored = False
 
+    async def _wait_for_feed(self) -> None:
+        """Let the feed read what the other partitions had learned, once (a few seconds
+        at most: the changelog is compacted)."""
+        feed = self.reference_feed
+        if feed is None or feed.caught_up.is_set():
+            return
+        deadline = time.monotonic() + self.feed_wait
+        while not feed.caught_up.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        if not feed.caught_up.is_set():
+            log.warning(
+                "the other partitions' reference prices were not read within %g s; judging "
+                "goes on with what was read, the rest follows",
+                self.feed_wait,
+            )
+
+    def read_other_contributions(self) -> int:
+        """Take in what the feed read of partitions this worker does not own; the count."""
+        if self.reference_feed is None:
+            return 0
+        read = self.reference_feed.drain()
+        if not read:
+            return 0
+        owned = self.owned_partitions()
+        taken = 0
+        for partition, key, raw in read:
+            if partition in owned:
+                continue
+            try:
+                self.references.restore(key, raw)
+            except Exception as exc:  # not a sketch: keep judging with the others
+                log.warning(
+                    "ignored an unreadable reference contribution of partition %d (%s: %s)",
+                    partition,
+                    type(exc).__name__,
+                    exc,
+                )
+                continue
+            taken += 1
+        self.processor.metrics.reference_contributions_read.inc(taken)
+        return taken
+
     def judge(self, batch: list[Any]) -> list[Record]:
         """Judge a batch in memory: the records to publish for it (never raises).
 
@@ -98,6 +158,7 @@ class JudgeAgent:
             message = event.message
             self.writer.saw(message.partition, event)
             self.store.partition = message.partition
+            self.references.partition = message.partition
             source = Source(message.topic, message.partition, message.offset, message.key)
             try:
                 outcome = self.handlers[message.topic](event.value, source)
@@ -129,8 +190,10 @@ class JudgeAgent:
             if not batch:
                 continue
             if not self.references_restored:  # the tables are recovered before the first event
+                await self._wait_for_feed()
                 self.writer.restore_references()
                 self.references_restored = True
+            self.read_other_contributions()
             self.handover.idle.clear()
             try:
                 await self.publisher.publish(self.judge(batch))

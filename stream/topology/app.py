@@ -54,6 +54,7 @@ from stream.topology.handover import Handover
 from stream.topology.lag import LagProbe, LagReporter
 from stream.topology.outage import KafkaClientLog
 from stream.topology.publisher import Publisher
+from stream.topology.reference_feed import ReferenceFeed
 from stream.topology.rings import RingAgents, ring_topic_names, ring_topics, wire_rings
 from stream.topology.state_writer import StateWriter
 from stream.topology.topics import internal_topic, raw_topic, rerouted_topic_names
@@ -332,9 +333,42 @@ def create_app(
             app, settings, compiled, metrics, topics, publisher, handover
         )
         ring_records = sender.records
-    agent = JudgeAgent(
-        processor, streams, store, writer, handover, publisher, ring_records, rerouted=rerouted
+    # With more partitions than one, each worker reads the learned reference prices
+    # of the partitions it does not own from their changelog (see reference_feed).
+    reference_feed = (
+        ReferenceFeed(
+            KafkaConnection.from_settings(settings),
+            reference_table.changelog_topic.get_topic_name(),
+        )
+        if settings.topic_partitions > 1
+        else None
     )
+
+    def owned_partitions() -> set[int]:
+        return {
+            tp.partition for tp in app.consumer.assignment() if tp.topic == settings.listings_topic
+        }
+
+    agent = JudgeAgent(
+        processor,
+        streams,
+        store,
+        writer,
+        handover,
+        publisher,
+        ring_records,
+        rerouted=rerouted,
+        reference_feed=reference_feed,
+        owned_partitions=owned_partitions,
+    )
+
+    if reference_feed is not None:
+        # also between batches when idle, so that the references (and the metric) stay
+        # current; judging a batch never awaits, so this never runs in the middle of one
+        async def read_reference_contributions() -> None:
+            agent.read_other_contributions()
+
+        app.timer(interval=1.0, name="read-reference-contributions")(read_reference_contributions)
 
     async def judge_events(stream: Any) -> None:
         await agent.run(stream.take_events(settings.batch_max_events, settings.batch_max_wait))
@@ -354,6 +388,8 @@ def create_app(
         client = aiokafka_producer(app)
         for table in (seller_table, reference_table):
             await client.partitions_for(table.changelog_topic.get_topic_name())
+        if reference_feed is not None:
+            reference_feed.start()  # once: the changelog exists by now
 
     async def on_revoked(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         # Faust revokes an empty set when the consumer first joins its group:
@@ -361,9 +397,14 @@ def create_app(
         handover.install(app)
         agent.forget()
 
+    async def stop_reference_feed(sender: Any, **kwargs: Any) -> None:
+        if reference_feed is not None:
+            await asyncio.to_thread(reference_feed.stop)
+
     # Faust types the receivers more narrowly than the signals call them.
     app.on_partitions_assigned.connect(cast(Any, on_assigned))
     app.on_partitions_revoked.connect(cast(Any, on_revoked))
+    app.on_before_shutdown.connect(cast(Any, stop_reference_feed))
 
     # The worker's log handlers filter the Kafka client's retry noise through
     # client_log; this probe tells it when the broker answers again.

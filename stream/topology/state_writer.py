@@ -86,7 +86,14 @@ class StateWriter:
     def restore_references(self) -> None:
         """Load the learned reference sketches from their (recovered) table."""
         for key, raw in self.reference_table.items():
-            self.references.restore(key, raw)
+            try:
+                self.references.restore(key, raw)
+            except Exception as exc:  # not a sketch: learn that pair afresh
+                logger.warning(
+                    "ignored an unreadable reference sketch in the table (%s: %s)",
+                    type(exc).__name__,
+                    exc,
+                )
 
     def flush(self) -> None:
         """Write changed seller states and reference sketches through the tables' API.
@@ -118,10 +125,15 @@ class StateWriter:
             states, size = self.store.flush(enter_partition)
             self.metrics.state_writes.inc(states)
             self.metrics.state_bytes.inc(size)
-            if self.references.dirty and self.latest_event:  # sketches belong to no partition
-                enter_partition(next(iter(self.latest_event)))
-                for key, raw in self.references.changes():
-                    self.reference_table[key] = raw
+            # a partition's learned prices go to the same partition of the changelog,
+            # and move with it (see stream/stats/reference.py)
+            for partition, key, raw in self.references.changes():
+                if partition not in self.latest_event:  # no context to write it in yet
+                    self.references.dirty.add(self.references.parse_table_key(key))
+                    continue
+                enter_partition(partition)
+                self.reference_table.data[key] = raw  # the local store
+                self.reference_table.send_changelog(partition, key, raw)
 
     async def write(self) -> int:
         """Write the changed seller states: the local store, then the changelog in batches.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datasketches import kll_floats_sketch
+
 from stream.rules import CompiledRules, load_rules
 from stream.rules.config import ReferenceLearningPolicy
-from stream.stats.reference import ReferenceBook
+from stream.stats.reference import LEGACY_PARTITION, ReferenceBook
 
 
 def book(**policy: float) -> ReferenceBook:
@@ -60,9 +62,64 @@ def test_sketches_survive_serialisation() -> None:
     assert len(changes) == 1
     assert references.changes() == []
     restored = book()
-    for key, raw in changes:
+    for _, key, raw in changes:
         restored.restore(key, raw)
     assert restored.learned_count("Nike", "shoes/sneakers") == 3
     assert restored.reference("Nike", "shoes/sneakers") == references.reference(
         "Nike", "shoes/sneakers"
     )
+
+
+def test_each_partition_contributes_and_every_worker_judges_against_all_of_them() -> None:
+    first, second = book(min_sample=5), book(min_sample=5)  # two workers, a partition each
+    first.partition, second.partition = 0, 1
+    for price in (10.0, 11.0, 12.0):
+        first.learn("Nike", "bags/backpacks", price, trusted=True)
+    for price in (13.0, 14.0):
+        second.learn("Nike", "bags/backpacks", price, trusted=True)
+    assert first.reference("Nike", "bags/backpacks") is None  # 3 of min_sample 5
+    # each reads the other's contribution from its partition of the changelog
+    for partition, key, raw in first.changes():
+        assert partition == 0
+        second.restore(key, raw)
+    for partition, key, raw in second.changes():
+        assert partition == 1
+        first.restore(key, raw)
+    for judge in (first, second):
+        assert judge.learned_count("Nike", "bags/backpacks") == 5
+        reference = judge.reference("Nike", "bags/backpacks")
+        assert reference is not None
+        assert reference.price == 12.0
+    # learning on after the merge adds to the own contribution and to the merge
+    first.learn("Nike", "bags/backpacks", 15.0, trusted=True)
+    assert first.learned_count("Nike", "bags/backpacks") == 6
+    ((partition, key, raw),) = first.changes()
+    alone = book()
+    alone.restore(key, raw)
+    assert alone.learned_count("Nike", "bags/backpacks") == 4  # partition 0's own only
+
+
+def test_a_worker_with_two_partitions_keeps_their_contributions_apart() -> None:
+    references = book()
+    for partition, price in ((0, 100.0), (1, 200.0), (0, 300.0)):
+        references.partition = partition
+        references.learn("Nike", "bags/backpacks", price, trusted=True)
+    changes = {partition: raw for partition, _, raw in references.changes()}
+    counts = {p: kll_floats_sketch.deserialize(raw).n for p, raw in changes.items()}
+    assert counts == {0: 2, 1: 1}
+    assert references.learned_count("Nike", "bags/backpacks") == 3
+
+
+def test_table_keys_name_the_partition_and_legacy_keys_still_load() -> None:
+    key = ReferenceBook.table_key(("Nike", "shoes/sneakers"), 7)
+    assert key == b"Nike|shoes/sneakers|7"
+    assert ReferenceBook.parse_table_key(key) == (("Nike", "shoes/sneakers"), 7)
+    assert ReferenceBook.parse_table_key(b"Nike|shoes/sneakers") == (
+        ("Nike", "shoes/sneakers"),
+        LEGACY_PARTITION,
+    )
+    old = kll_floats_sketch(200)
+    old.update(900.0)
+    references = book()
+    references.restore(b"Nike|shoes/sneakers", bytes(old.serialize()))
+    assert references.learned_count("Nike", "shoes/sneakers") == 1

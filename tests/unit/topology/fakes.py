@@ -58,6 +58,10 @@ class FakeTable(dict[bytes, bytes]):
         super().__init__()
         self.data: dict[bytes, bytes] = {}
         self.changelog_topic = FakeChangelog(f"app-{name}-changelog")
+        self.changelog: list[tuple[int | None, bytes, bytes]] = []  # send_changelog's
+
+    def send_changelog(self, partition: int | None, key: bytes, value: bytes) -> None:
+        self.changelog.append((partition, key, value))
 
 
 @dataclass

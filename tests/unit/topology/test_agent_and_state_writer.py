@@ -254,7 +254,11 @@ def test_the_flush_before_a_commit_writes_states_and_sketches_through_the_tables
     built.client.known |= {"app-seller-state-changelog", "app-reference-prices-changelog"}
     built.writer.flush()
     assert b"S-9" in built.sellers
-    assert built.references  # the sketch, through the table API
+    # the sketch, to the event's own partition of the changelog and the local store
+    partition = batch[0].message.partition
+    [(sent_to, key, raw)] = built.references.changelog
+    assert (sent_to, key.split(b"|")[-1]) == (partition, str(partition).encode())
+    assert built.references.data == {key: raw}
     assert not built.store.dirty
     built.writer.flush()  # nothing left: nothing written
     assert built.metrics.state_writes._value.get() == 1
