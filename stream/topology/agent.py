@@ -185,12 +185,13 @@ class JudgeAgent:
     async def run(self, batches: AsyncIterable[list[Any]]) -> None:
         """Judge and publish every batch (Faust's ``take_events`` of the input stream)."""
         async for batch in batches:
+            if not self.references_restored:
+                await self._wait_for_feed()  # before the filter: a rebalance may come meanwhile
             # Not while partitions are handed over, nor an event judged already.
             batch = self.handover.not_yet_judged(batch)
             if not batch:
                 continue
             if not self.references_restored:  # the tables are recovered before the first event
-                await self._wait_for_feed()
                 self.writer.restore_references()
                 self.references_restored = True
             self.read_other_contributions()

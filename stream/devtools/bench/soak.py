@@ -4,7 +4,7 @@ latency stay flat.
 
 One worker reads topics of its own while a producer offers a fixed population of
 simulated sellers at ``--rate`` events/s. The marketplace is simulated a quarter
-of a day at a time, in a thread ahead of the producer, each quarter starting
+of a day at a time, in a process of its own ahead of the producer, each quarter starting
 where the last one ended, with the same sellers (their ids stay, their event,
 listing and order ids get the quarter's number), so the stream never ends and
 the number of sellers tracked levels off as a real marketplace's does.
@@ -22,14 +22,15 @@ the warm-up) against the median over the last sixth; flat means a ratio near 1.
 
 from __future__ import annotations
 
+import itertools
 import math
+import multiprocessing
 import queue
-import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -228,31 +229,57 @@ def marketplace(sellers: int, seed: int, fraud_share: float) -> Iterator[BenchEv
             yield kind, seller, orjson.dumps(event), str(event["event_id"])
 
 
-def ahead(events: Iterator[BenchEvent], keep: int = 200_000) -> Iterator[BenchEvent]:
-    """``events``, simulated in a thread up to ``keep`` ahead of the consumer of this
-    iterator, so that simulating the next quarter does not stall the producer."""
-    buffer: queue.Queue[BenchEvent | None] = queue.Queue(maxsize=keep)
-    stopped = threading.Event()
+CHUNK = 2_000  # events per message from the simulating process
 
-    def fill() -> None:
-        for event in events:
-            while not stopped.is_set():
+
+def _simulate_into(chunks: Any, stopping: Any, sellers: int, seed: int, fraud_share: float) -> None:
+    """In the simulating process: the endless marketplace, in chunks, until stopped."""
+    chunk: list[BenchEvent] = []
+    for event in marketplace(sellers, seed, fraud_share):
+        chunk.append(event)
+        if len(chunk) == CHUNK:
+            while not stopping.is_set():
                 try:
-                    buffer.put(event, timeout=0.5)
+                    chunks.put(chunk, timeout=0.5)
                     break
                 except queue.Full:
                     continue
-            if stopped.is_set():
+            if stopping.is_set():
+                chunks.cancel_join_thread()  # exit without flushing what nobody reads
                 return
-        buffer.put(None)
+            chunk = []
 
-    thread = threading.Thread(target=fill, name="soak-simulator", daemon=True)
-    thread.start()
+
+def ahead(
+    sellers: int, seed: int, fraud_share: float, keep: int = 200_000
+) -> Generator[BenchEvent, None, None]:
+    """The endless marketplace, simulated in a process of its own up to ``keep`` events
+    ahead of the consumer of this iterator: simulating the next quarter in this
+    process would hold the interpreter lock, stalling the producer and then sending
+    in bursts."""
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+    chunks = context.Queue(maxsize=max(1, keep // CHUNK))
+    stopping = context.Event()
+    simulator = context.Process(
+        target=_simulate_into,
+        args=(chunks, stopping, sellers, seed, fraud_share),
+        name="soak-simulator",
+        daemon=True,
+    )
+    simulator.start()
     try:
-        while (event := buffer.get()) is not None:
-            yield event
+        while True:
+            try:
+                chunk = chunks.get(timeout=120.0)
+            except queue.Empty:
+                raise BenchError("the simulating process sent nothing for 120 s") from None
+            yield from chunk
     finally:
-        stopped.set()
+        stopping.set()
+        simulator.join(5.0)
+        if simulator.is_alive():
+            simulator.kill()
+            simulator.join(5.0)
 
 
 # ------------------------------------------------------------- the run
@@ -379,13 +406,17 @@ def _offer(
     sampler = Sampler(worker)
     sent = 0
     duration, rate, sample_every = options.minutes * 60.0, options.rate, options.sample_every
+    events: Generator[BenchEvent, None, None] | None = None
     try:
         with progress_bar(console) as progress:
             task = progress.add_task(f"soak: offering {rate:g} events/s", total=round(duration))
+            events = ahead(options.sellers, options.seed, 0.01)
+            first = next(events)  # the clock starts with the first event simulated
+            sampler.started = time.monotonic()
             pacer = Pacer(rate)
             started = time.monotonic()
             next_sample = started + sample_every
-            for kind, key, value, _ in ahead(marketplace(options.sellers, options.seed, 0.01)):
+            for kind, key, value, _ in itertools.chain([first], events):
                 now = time.monotonic()
                 if now - started >= duration:
                     break
@@ -405,6 +436,8 @@ def _offer(
             progress.update(task, completed=round(duration))
     finally:
         producer.close()
+        if events is not None:
+            events.close()  # stops the simulating process
     if failures:
         raise BenchError(f"{len(failures)} events were not sent: {failures[0]}")
     return sampler, sent

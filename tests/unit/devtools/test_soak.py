@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import multiprocessing
 import xml.etree.ElementTree as ET
 
 import orjson
@@ -13,6 +14,7 @@ from stream.cli import app
 from stream.devtools.bench.soak import (
     SoakResult,
     SoakSample,
+    ahead,
     bucket_quantile,
     marketplace,
     parse_rss,
@@ -119,3 +121,12 @@ def test_the_bench_documents_its_soak_options() -> None:
     result = CliRunner().invoke(app, ["bench", "--help"], env={"COLUMNS": "200"})
     assert "--soak" in result.output
     assert "--plot" in result.output
+
+
+def test_the_marketplace_is_simulated_in_a_process_of_its_own_that_stops_with_the_reader() -> None:
+    events = ahead(20, seed=5, fraud_share=0.0, keep=4_000)
+    taken = list(itertools.islice(events, 2_500))  # more than one chunk
+    events.close()
+    expected = list(itertools.islice(marketplace(20, seed=5, fraud_share=0.0), 2_500))
+    assert taken == expected
+    assert not [p for p in multiprocessing.active_children() if p.name == "soak-simulator"]
