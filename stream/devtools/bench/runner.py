@@ -539,15 +539,19 @@ class Worker:
                 f"{self.process.returncode}; see {self.log_path}:\n{self.tail()}"
             )
 
+    def get(self, path: str, timeout: float = 2.0) -> str | None:
+        """The body of ``path`` on the worker's web server, or None unless it answers 2xx."""
+        url = f"http://{self.settings.web_host}:{self.settings.web_port}{path}"
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                return str(response.read().decode("utf-8"))
+        except (urllib.error.URLError, OSError, TimeoutError):  # HTTPError is a URLError
+            return None
+
     def metrics_count(self, metric: str) -> float | None:
         """The worker's current count of ``metric``, or None while ``/metrics`` does not answer."""
-        url = f"http://{self.settings.web_host}:{self.settings.web_port}/metrics"
-        try:
-            with urllib.request.urlopen(url, timeout=2.0) as response:
-                text = response.read().decode("utf-8")
-        except (urllib.error.URLError, OSError, TimeoutError):
-            return None
-        return metric_total(text, metric)
+        text = self.get("/metrics")
+        return None if text is None else metric_total(text, metric)
 
     def stop(self) -> int | None:
         """Read the peak RSS, then stop the worker (SIGTERM); return the peak RSS."""

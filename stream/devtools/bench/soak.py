@@ -27,8 +27,6 @@ import math
 import multiprocessing
 import queue
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -286,12 +284,8 @@ def ahead(
 
 
 def _scrape(worker: Worker) -> Scrape | None:
-    url = f"http://{worker.settings.web_host}:{worker.settings.web_port}/metrics"
-    try:
-        with urllib.request.urlopen(url, timeout=5.0) as response:
-            return parse_scrape(response.read().decode("utf-8"))
-    except (urllib.error.URLError, OSError, TimeoutError):
-        return None
+    text = worker.get("/metrics", timeout=5.0)
+    return None if text is None else parse_scrape(text)
 
 
 class Sampler:
