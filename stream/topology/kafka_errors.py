@@ -204,8 +204,13 @@ def probe_transport(kafka: KafkaConnection, timeout: float = 5.0) -> str | None:
         try:
             with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout) as raw:
                 if context is not None:
-                    with context.wrap_socket(raw, server_hostname=host.strip("[]")):
-                        pass
+                    try:
+                        with context.wrap_socket(raw, server_hostname=host.strip("[]")):
+                            pass
+                    except ssl.SSLError:
+                        raise
+                    except OSError as exc:  # connected, then reset mid-handshake: plaintext
+                        raise ssl.SSLError(f"Handshake failed: {exc}") from exc
             return None
         except (OSError, ValueError) as exc:
             failures.append(_explain_connection_failure(exc, kafka) or f"{server}: {exc}")
